@@ -1,0 +1,1 @@
+"""Singer target that writes voter records to Salesforce Contacts and Topics."""

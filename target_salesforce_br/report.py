@@ -1,0 +1,132 @@
+"""Run counters, the end-of-run summary line and the rejects file.
+
+Log lines about a record carry its stream, a reference free of personal data
+and Salesforce's error code; the record itself goes only to the rejects file,
+which is created readable by its owner alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import typing as t
+from collections import Counter
+from dataclasses import dataclass, field
+
+logger = logging.getLogger("target_salesforce_br")
+
+_MAX_STATUS_CHARS = 60
+
+
+@dataclass
+class RunSummary:
+    """Counts for one run, reported in one line at its end."""
+
+    records_read: int = 0
+    without_email: int = 0
+    merged: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ambiguous: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    unknown_statuses: Counter[str] = field(default_factory=Counter)
+    topics_created: int = 0
+    assignments_added: int = 0
+    assignments_existing: int = 0
+    utm_truncated: int = 0
+
+    def note_unknown_status(self, value: str, stream: str) -> None:
+        """Count an unknown status and log each distinct value once."""
+        first = value not in self.unknown_statuses
+        self.unknown_statuses[value] += 1
+        if first:
+            logger.warning(
+                "Unknown br_status %s in stream %s; the Contact is still "
+                "written. Known codes and Topic names are listed in the README.",
+                _printable_status(value),
+                stream,
+            )
+
+    def line(self, api_calls: int, usage: tuple[int, int] | None) -> str:
+        """Return the summary line, without personal data."""
+        rejected = ", ".join(f"{code}={n}" for code, n in sorted(self.rejected.items()))
+        org_usage = f"; org usage {usage[0]}/{usage[1]}" if usage else ""
+        return (
+            f"records read={self.records_read}, without email={self.without_email}, "
+            f"merged={self.merged}, contacts created={self.created}, "
+            f"updated={self.updated}, unchanged={self.unchanged}, "
+            f"ambiguous={self.ambiguous}, "
+            f"rejected={sum(self.rejected.values())} ({rejected or 'none'}), "
+            f"unknown statuses={sum(self.unknown_statuses.values())} "
+            f"(distinct={len(self.unknown_statuses)}), "
+            f"topics created={self.topics_created}, "
+            f"assignments added={self.assignments_added}, "
+            f"already assigned={self.assignments_existing}, "
+            f"utm_campaign truncated={self.utm_truncated}, "
+            f"API calls={api_calls}{org_usage}"
+        )
+
+
+def _printable_status(value: str) -> str:
+    if "@" in value:
+        return "(a value that looks like an email address)"
+    if len(value) > _MAX_STATUS_CHARS:
+        return repr(value[:_MAX_STATUS_CHARS] + "...")
+    return repr(value)
+
+
+class RejectsFile:
+    """JSON-lines file of rejected records, readable by its owner only.
+
+    Args:
+        path: Where to append; None turns the file off.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        """Remember the path; the file is opened on the first reject."""
+        self._path = path
+        self._handle: t.TextIO | None = None
+        self._lock = threading.Lock()
+
+    def write(
+        self,
+        stream: str,
+        record: dict[str, t.Any],
+        error_code: str,
+        message: str,
+    ) -> None:
+        """Append one rejected record with Salesforce's error code and message."""
+        if self._path is None:
+            return
+        line = json.dumps(
+            {
+                "stream": stream,
+                "error_code": error_code,
+                "error_message": message,
+                "record": record,
+            },
+            default=str,
+            ensure_ascii=False,
+        )
+        with self._lock:
+            if self._handle is None:
+                self._handle = self._open()
+            self._handle.write(line + "\n")
+            self._handle.flush()
+
+    def _open(self) -> t.TextIO:
+        path = t.cast("str", self._path)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        # A file created earlier with wider rights is narrowed as well.
+        os.fchmod(descriptor, 0o600)
+        return os.fdopen(descriptor, "a", encoding="utf-8")
+
+    def close(self) -> None:
+        """Close the file if it was opened."""
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None

@@ -1,0 +1,258 @@
+"""target-salesforce-br: voter records into Salesforce Contacts and BR Topics.
+
+This module holds the settings schema, the start-of-run checks and the run
+summary. Talking to Salesforce is the client's job; shaping batches is the
+sink's and the writer's.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk import typing as th
+from singer_sdk.target_base import Target
+
+from target_salesforce_br.client import Credentials, SalesforceClient
+from target_salesforce_br.org import check_contact_fields, ensure_topics
+from target_salesforce_br.privacy import install_log_redaction
+from target_salesforce_br.report import RejectsFile, RunSummary
+from target_salesforce_br.settings import (
+    DEFAULT_API_VERSION,
+    DEFAULT_LAST_NAME,
+    DuplicatePolicy,
+    parse_settings,
+)
+from target_salesforce_br.sinks import VoterSink
+from target_salesforce_br.writer import ContactWriter
+
+if t.TYPE_CHECKING:
+    from pathlib import PurePath
+
+
+class TargetSalesforceBR(Target):
+    """Singer target that writes voters to Salesforce Contacts and Topics."""
+
+    name = "target-salesforce-br"
+    default_sink_class = VoterSink
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "client_id",
+            th.StringType,
+            title="Client ID",
+            description=(
+                "Consumer key of the connected or external client app, for the "
+                "OAuth 2.0 client credentials flow (recommended for new setups). "
+                "Set with client_secret and domain."
+            ),
+        ),
+        th.Property(
+            "client_secret",
+            th.StringType,
+            secret=True,
+            title="Client Secret",
+            description="Consumer secret of the app, for the client credentials flow.",
+        ),
+        th.Property(
+            "username",
+            th.StringType,
+            title="Username",
+            description=(
+                "Integration user's username, for the password flow (SOAP "
+                "login(), retired by Salesforce in Summer '27). Set with password "
+                "and security_token."
+            ),
+        ),
+        th.Property(
+            "password",
+            th.StringType,
+            secret=True,
+            title="Password",
+            description="Integration user's password, for the password flow.",
+        ),
+        th.Property(
+            "security_token",
+            th.StringType,
+            secret=True,
+            title="Security Token",
+            description=(
+                "Integration user's security token, for the password flow. A "
+                "password change resets it. Leave empty only when the org trusts "
+                "the caller's IP range."
+            ),
+        ),
+        th.Property(
+            "domain",
+            th.StringType,
+            default="login",
+            title="Domain",
+            description=(
+                "Login domain: 'login' for production, 'test' for a sandbox, or "
+                "the org's My Domain without '.salesforce.com', such as 'acme.my'. "
+                "The client credentials flow needs the My Domain."
+            ),
+        ),
+        th.Property(
+            "login_url",
+            th.StringType,
+            title="Login URL",
+            description=(
+                "Full https:// base URL of the login host, used in place of the "
+                "one built from domain, for orgs whose login host does not end in "
+                ".salesforce.com (for example https://acme.my.salesforce-setup.com)."
+            ),
+        ),
+        th.Property(
+            "api_version",
+            th.StringType,
+            default=DEFAULT_API_VERSION,
+            title="API Version",
+            description=(
+                "Salesforce REST API version, such as 62.0. The password flow "
+                "logs in at 64.0 or lower, because login() is absent from 65.0."
+            ),
+        ),
+        th.Property(
+            "utm_campaign_field",
+            th.StringType,
+            title="UTM Campaign Field",
+            description=(
+                "API name of the Contact Text field that receives utm_campaign, "
+                "such as BR_UTM_Campaign__c. Unset: utm_campaign is not written. "
+                "Checked at start; longer values are cut to the field's length."
+            ),
+        ),
+        th.Property(
+            "field_mapping",
+            th.ObjectType(additional_properties=th.StringType),
+            default={},
+            title="Field Mapping",
+            description=(
+                "Extra record field to Contact field API name pairs, such as "
+                '{"birthdate": "Birthdate"}. Each Contact field must exist and '
+                "be writable."
+            ),
+        ),
+        th.Property(
+            "duplicate_contacts",
+            th.StringType,
+            default=DuplicatePolicy.OLDEST.value,
+            allowed_values=[p.value for p in DuplicatePolicy],
+            title="Duplicate Contacts",
+            description=(
+                "What to do when several Contacts share a record's email: "
+                "'oldest' or 'most_recent' (by CreatedDate) updates one, 'all' "
+                "updates each, 'skip' rejects the record."
+            ),
+        ),
+        th.Property(
+            "default_last_name",
+            th.StringType,
+            default=DEFAULT_LAST_NAME,
+            title="Default Last Name",
+            description=(
+                "LastName for a new Contact whose record has no last_name; "
+                "Salesforce requires one on create."
+            ),
+        ),
+        th.Property(
+            "rejects_path",
+            th.StringType,
+            title="Rejects Path",
+            description=(
+                "File that receives each rejected record whole, as JSON lines "
+                "with the error code and message, readable by its owner only."
+            ),
+        ),
+        th.Property(
+            "allow_save_on_duplicate_alert",
+            th.BooleanType,
+            default=False,
+            title="Allow Save on Duplicate Alert",
+            description=(
+                "Send Sforce-Duplicate-Rule-Header allowSave=true, so that "
+                "duplicate rules set to Alert do not reject writes. Rules set to "
+                "Block still reject."
+            ),
+        ),
+        th.Property(
+            "request_timeout",
+            th.NumberType,
+            default=120,
+            title="Request Timeout",
+            description="Seconds to wait for each Salesforce response.",
+        ),
+    ).to_dict()
+
+    def __init__(
+        self,
+        *,
+        config: dict | PurePath | str | list[PurePath | str] | None = None,
+        parse_env_config: bool = False,
+        validate_config: bool = True,
+        setup_mapper: bool = True,
+    ) -> None:
+        """Validate the settings; Salesforce is not called until records arrive."""
+        super().__init__(
+            config=config,
+            parse_env_config=parse_env_config,
+            validate_config=validate_config,
+            setup_mapper=setup_mapper,
+        )
+        install_log_redaction()
+        self.settings = parse_settings(self.config)
+        self.summary = RunSummary()
+        self.rejects = RejectsFile(self.settings.rejects_path)
+        self._client: SalesforceClient | None = None
+        self._writer: ContactWriter | None = None
+        # All streams write the same Contacts, so sinks drain one at a time.
+        self.max_parallelism = 1
+
+    @property
+    def writer(self) -> ContactWriter:
+        """The Contact writer, created with the start-of-run checks on first use."""
+        if self._writer is None:
+            self._writer = self._prepare()
+        return self._writer
+
+    def _prepare(self) -> ContactWriter:
+        """Log in, check the Contact fields and make sure the Topics exist."""
+        s = self.settings
+        self._client = SalesforceClient(
+            Credentials(
+                flow=s.flow,
+                domain=s.domain,
+                login_url=s.login_url,
+                api_version=s.api_version,
+                client_id=s.client_id,
+                client_secret=s.client_secret,
+                username=s.username,
+                password=s.password,
+                security_token=s.security_token,
+            ),
+            timeout=s.request_timeout,
+        )
+        self._client.login()
+        contact_fields = check_contact_fields(self._client, s)
+        topic_ids, created = ensure_topics(self._client)
+        self.summary.topics_created += created
+        return ContactWriter(
+            self._client, s, contact_fields, topic_ids, self.summary, self.rejects
+        )
+
+    def process_endofpipe(self) -> None:
+        """Drain every sink, then log the run summary and close the rejects file."""
+        try:
+            super().process_endofpipe()
+        finally:
+            self.rejects.close()
+        client = self._client
+        usage = (client.usage.used, client.usage.limit) if client and client.usage else None
+        self.logger.info(
+            "Run summary: %s",
+            self.summary.line(client.calls_total if client else 0, usage),
+        )
+
+
+if __name__ == "__main__":
+    TargetSalesforceBR.cli()

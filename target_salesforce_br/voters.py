@@ -1,0 +1,152 @@
+"""Turn Singer records into one pending Contact write per email.
+
+Records that share an email within a batch collapse into one :class:`Voter`:
+later non-empty values win and statuses are combined. Nothing here talks to
+Salesforce, so the rules can be tested on plain dictionaries.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+
+from target_salesforce_br.statuses import parse_statuses
+
+# Record field -> Contact field written when the record carries a value.
+STANDARD_FIELDS: dict[str, str] = {
+    "first_name": "FirstName",
+    "last_name": "LastName",
+    "phone": "Phone",
+    "street": "MailingStreet",
+    "city": "MailingCity",
+    "state": "MailingState",
+    "postal_code": "MailingPostalCode",
+}
+
+# Record fields the target reads itself; field_mapping may not redirect them.
+RESERVED_FIELDS = frozenset({"email", "br_status", "utm_campaign"})
+
+# Record fields that identify a person and so never appear in logs.
+PERSONAL_FIELDS = frozenset(
+    {"email", "first_name", "last_name", "phone", "street", "city", "postal_code"}
+)
+
+# Characters that str.strip() keeps but that are invisible in an address and
+# arrive from spreadsheets: zero-width space, word joiner, byte order mark.
+_INVISIBLE = "\u200b\u2060\ufeff"
+
+
+def normalize_email(value: t.Any) -> str | None:  # noqa: ANN401
+    """Return the email with surrounding white space removed, or None if empty.
+
+    ``str.strip`` removes every character with the Unicode White_Space
+    property (no-break and ideographic spaces included).
+    """
+    if value is None:
+        return None
+    text = str(value).strip().strip(_INVISIBLE).strip()
+    return text or None
+
+
+def email_key(email: str) -> str:
+    """Return the form under which two emails match.
+
+    Salesforce compares Email without regard to case, so the key is casefolded.
+    """
+    return email.casefold()
+
+
+def clean_value(value: t.Any) -> t.Any:  # noqa: ANN401
+    """Return the value to write, or None when it must not be written.
+
+    A null, a missing value or a string of white space never reaches
+    Salesforce, so an existing value there is never blanked.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        stripped = value.strip()
+        return stripped or None
+    if isinstance(value, (list, dict)):
+        return None
+    return value
+
+
+@dataclass
+class Voter:
+    """One pending Contact write: every record of a batch with the same email."""
+
+    email: str
+    fields: dict[str, t.Any] = field(default_factory=dict)
+    statuses: set[str] = field(default_factory=set)
+    utm_campaign: str | None = None
+    sources: list[tuple[str, dict[str, t.Any]]] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The casefolded email that identifies this voter."""
+        return email_key(self.email)
+
+
+@dataclass
+class MergeResult:
+    """Voters of one batch and what was set aside while merging."""
+
+    voters: dict[str, Voter] = field(default_factory=dict)
+    without_email: int = 0
+    merged: int = 0
+    unknown_statuses: list[str] = field(default_factory=list)
+
+
+class VoterMerger:
+    """Collect a batch's records into voters keyed by email.
+
+    Args:
+        field_mapping: Record field -> Contact field, for fields beyond the
+            standard ones. It takes precedence over the standard mapping.
+    """
+
+    def __init__(self, field_mapping: t.Mapping[str, str] | None = None) -> None:
+        self._mapping = {**STANDARD_FIELDS, **(field_mapping or {})}
+        self.result = MergeResult()
+
+    def add(self, stream: str, record: dict[str, t.Any], ref: str) -> None:
+        """Add one record; a record without a usable email is only counted.
+
+        Args:
+            stream: Name of the stream the record came from.
+            record: The record as the tap sent it, after stream maps.
+            ref: A reference to the record that holds no personal data, used
+                in log lines about it.
+        """
+        email = normalize_email(record.get("email"))
+        if email is None:
+            self.result.without_email += 1
+            return
+
+        voter = self.result.voters.get(email_key(email))
+        if voter is None:
+            voter = Voter(email=email)
+            self.result.voters[voter.key] = voter
+        else:
+            self.result.merged += 1
+            voter.email = email
+
+        self._apply(voter, record)
+        voter.sources.append((stream, record))
+        voter.refs.append(ref)
+
+    def _apply(self, voter: Voter, record: dict[str, t.Any]) -> None:
+        for record_field, contact_field in self._mapping.items():
+            value = clean_value(record.get(record_field))
+            if value is not None:
+                voter.fields[contact_field] = value
+
+        utm = clean_value(record.get("utm_campaign"))
+        if utm is not None:
+            voter.utm_campaign = str(utm)
+
+        parsed = parse_statuses(record.get("br_status"))
+        voter.statuses |= parsed.codes
+        self.result.unknown_statuses.extend(parsed.unknown)

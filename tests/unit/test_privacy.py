@@ -1,0 +1,27 @@
+"""Redaction of query strings from library log lines."""
+
+from __future__ import annotations
+
+import logging
+
+from target_salesforce_br.privacy import QueryStringFilter, install_log_redaction
+
+
+def test_query_string_is_redacted(caplog):
+    install_log_redaction()
+    pool_logger = logging.getLogger("urllib3.connectionpool")
+    with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):
+        pool_logger.debug(
+            '%s://%s:%s "%s %s %s" %s %s', "https", "127.0.0.1", 443, "GET",
+            "/services/data/v62.0/query/?q=SELECT+Id+FROM+Contact+WHERE+Email+IN+%28%27ann%40example.org%27%29",
+            "HTTP/1.1", 200, None,
+        )
+    assert "ann" not in caplog.text
+    assert "/services/data/v62.0/query/?<redacted>" in caplog.text
+
+
+def test_filter_is_installed_once():
+    install_log_redaction()
+    install_log_redaction()
+    filters = logging.getLogger("urllib3.connectionpool").filters
+    assert sum(isinstance(f, QueryStringFilter) for f in filters) == 1
