@@ -1,7 +1,7 @@
 """The one place where the target calls Salesforce, login and re-login included.
 
 Every REST call goes through :meth:`SalesforceClient._call`, which counts it,
-logs in again when Salesforce answers ``INVALID_SESSION_ID``, and turns
+logs in again when Salesforce returns ``INVALID_SESSION_ID``, and turns
 simple-salesforce's exceptions into the target's own errors without copying
 Salesforce's message text where it can echo record values.
 

@@ -75,7 +75,7 @@ def hint_for_login_error(flow: LoginFlow, code: str) -> str:
 
     Args:
         flow: The login flow that failed.
-        code: Salesforce's error code, or the HTTP status when the answer
+        code: Salesforce's error code, or the HTTP status when the response
             carried no code.
 
     Returns:

@@ -41,7 +41,7 @@ _DUPLICATE_ID = re.compile(r"\bid:\s*([a-zA-Z0-9]{15,18})\b")
 
 @dataclass(frozen=True)
 class ContactFields:
-    """What the target needs to know of the org's Contact fields."""
+    """Facts about the org's Contact fields that the writer relies on."""
 
     describe: dict[str, dict[str, t.Any]]
     utm_field: str | None

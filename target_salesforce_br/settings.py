@@ -18,14 +18,14 @@ from target_salesforce_br.voters import RESERVED_FIELDS
 
 
 class LoginFlow(str, Enum):
-    """How the target logs in to Salesforce."""
+    """Login flow used to get a Salesforce session."""
 
     CLIENT_CREDENTIALS = "client_credentials"
     PASSWORD = "password"  # noqa: S105 - a flow name, not a password
 
 
 class DuplicatePolicy(str, Enum):
-    """What to do when several Contacts share a record's email."""
+    """Rule for records whose email matches several Contacts."""
 
     OLDEST = "oldest"
     MOST_RECENT = "most_recent"

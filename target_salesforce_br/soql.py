@@ -35,7 +35,7 @@ def chunk_in_clause(
     max_bytes: int = MAX_ENCODED_QUERY_BYTES,
     max_values: int | None = None,
 ) -> Iterator[str]:
-    """Yield copies of ``statement`` whose ``{}`` holds consecutive parts of ``values``.
+    """Yield copies of ``statement`` with consecutive parts of ``values`` in its ``{}``.
 
     Args:
         statement: SOQL with exactly one ``{}`` where the ``IN`` list goes,

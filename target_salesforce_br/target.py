@@ -1,6 +1,6 @@
 """target-salesforce-br: voter records into Salesforce Contacts and BR Topics.
 
-This module holds the settings schema, the start-of-run checks and the run
+This module contains the settings schema, the start-of-run checks and the run
 summary. Talking to Salesforce is the client's job; shaping batches is the
 sink's and the writer's.
 """

@@ -39,8 +39,8 @@ _INVISIBLE = "\u200b\u2060\ufeff"
 def normalize_email(value: t.Any) -> str | None:  # noqa: ANN401
     """Return the email with surrounding white space removed, or None if empty.
 
-    ``str.strip`` removes every character with the Unicode White_Space
-    property (no-break and ideographic spaces included).
+    ``str.strip`` removes Unicode white space, no-break and ideographic
+    spaces included.
     """
     if value is None:
         return None
@@ -74,7 +74,7 @@ def clean_value(value: t.Any) -> t.Any:  # noqa: ANN401
 
 @dataclass
 class Voter:
-    """One pending Contact write: every record of a batch with the same email."""
+    """Pending Contact write that combines every record of a batch with one email."""
 
     email: str
     fields: dict[str, t.Any] = field(default_factory=dict)
