@@ -13,6 +13,7 @@ works the same way for every login flow and every call path.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import typing as t
 from collections import Counter
@@ -158,7 +159,9 @@ class SalesforceClient:
             version=creds.api_version,
             session=self._http,
         )
-        logger.info("Logged in to Salesforce at %s (API %s)", instance, creds.api_version)
+        logger.info(
+            "Logged in to Salesforce at %s (API %s)", instance, creds.api_version
+        )
 
     def _login_client_credentials(self) -> tuple[str, str]:
         creds = self._credentials
@@ -179,9 +182,7 @@ class SalesforceClient:
 
     def _login_soap(self) -> tuple[str, str]:
         creds = self._credentials
-        version = min(
-            (creds.api_version, SOAP_LOGIN_VERSION), key=lambda v: float(v)
-        )
+        version = min((creds.api_version, SOAP_LOGIN_VERSION), key=float)
         return SalesforceLogin(
             username=creds.username,
             password=creds.password,
@@ -283,11 +284,12 @@ class SalesforceClient:
                 return
             page = self._call(
                 "query more",
-                lambda sf, url=next_url: sf.query_more(
-                    url, identifier_is_url=True, timeout=self._timeout
-                ),
+                functools.partial(self._query_more, next_url),
                 echoes_values=True,
             )
+
+    def _query_more(self, next_url: str, sf: Salesforce) -> t.Any:  # noqa: ANN401
+        return sf.query_more(next_url, identifier_is_url=True, timeout=self._timeout)
 
     def create(
         self,
@@ -378,6 +380,11 @@ def _call_error(
             "Salesforce for a higher limit."
         )
         return DailyLimitError(message, status=status, error_code=code)
-    detail = "" if echoes_values or not salesforce_message else f": {salesforce_message}"
-    message = f"Salesforce call {endpoint} failed with HTTP {status} {code or 'error'}{detail}"
+    detail = (
+        "" if echoes_values or not salesforce_message else f": {salesforce_message}"
+    )
+    message = (
+        f"Salesforce call {endpoint} failed with HTTP {status} "
+        f"{code or 'error'}{detail}"
+    )
     return SalesforceCallError(message, status=status, error_code=code)

@@ -145,7 +145,9 @@ def ensure_topics(client: SalesforceClient) -> tuple[dict[str, str], int]:
     return ids, created
 
 
-def _create_topics(client: SalesforceClient, codes: list[str], ids: dict[str, str]) -> int:
+def _create_topics(
+    client: SalesforceClient, codes: list[str], ids: dict[str, str]
+) -> int:
     results = client.create("Topic", [{"Name": TOPIC_BY_CODE[c]} for c in codes])
     created = 0
     for code, result in zip(codes, results, strict=True):

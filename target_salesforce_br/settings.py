@@ -114,9 +114,14 @@ def _check_domain(flow: LoginFlow, domain: str, login_url: str | None) -> None:
             "login host, use login_url."
         )
         raise ConfigValidationError(msg)
-    if flow is LoginFlow.CLIENT_CREDENTIALS and not login_url and domain in (
-        "login",
-        "test",
+    if (
+        flow is LoginFlow.CLIENT_CREDENTIALS
+        and not login_url
+        and domain
+        in (
+            "login",
+            "test",
+        )
     ):
         msg = (
             f"The client credentials flow must reach the org's My Domain, but "

@@ -100,7 +100,12 @@ class VoterSink(BatchSink):
 
         voters = list(result.voters.values())
         if voters:
-            self._owner.writer.write(self.stream_name, voters)
+            try:
+                self._owner.writer.write(self.stream_name, voters)
+            except Exception:
+                self._owner.log_summary(stopped=True)
+                self._owner.rejects.close()
+                raise
         self.logger.info(
             "Wrote a batch of %d records (%d voters, %d without email)",
             len(records),

@@ -205,6 +205,7 @@ class TargetSalesforceBR(Target):
         self.rejects = RejectsFile(self.settings.rejects_path)
         self._client: SalesforceClient | None = None
         self._writer: ContactWriter | None = None
+        self._summary_logged = False
         # All streams write the same Contacts, so sinks drain one at a time.
         self.max_parallelism = 1
 
@@ -237,7 +238,12 @@ class TargetSalesforceBR(Target):
         topic_ids, created = ensure_topics(self._client)
         self.summary.topics_created += created
         return ContactWriter(
-            self._client, s, contact_fields, topic_ids, self.summary, self.rejects
+            client=self._client,
+            settings=s,
+            contact_fields=contact_fields,
+            topic_ids=topic_ids,
+            summary=self.summary,
+            rejects=self.rejects,
         )
 
     def process_endofpipe(self) -> None:
@@ -246,10 +252,20 @@ class TargetSalesforceBR(Target):
             super().process_endofpipe()
         finally:
             self.rejects.close()
+        self.log_summary()
+
+    def log_summary(self, *, stopped: bool = False) -> None:
+        """Log the run summary once; a failed run logs how far it got."""
+        if self._summary_logged:
+            return
+        self._summary_logged = True
         client = self._client
-        usage = (client.usage.used, client.usage.limit) if client and client.usage else None
+        usage = (
+            (client.usage.used, client.usage.limit) if client and client.usage else None
+        )
         self.logger.info(
-            "Run summary: %s",
+            "%s: %s",
+            "Run stopped, summary so far" if stopped else "Run summary",
             self.summary.line(client.calls_total if client else 0, usage),
         )
 

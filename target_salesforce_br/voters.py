@@ -108,6 +108,7 @@ class VoterMerger:
     """
 
     def __init__(self, field_mapping: t.Mapping[str, str] | None = None) -> None:
+        """Start an empty batch with the standard and the configured mapping."""
         self._mapping = {**STANDARD_FIELDS, **(field_mapping or {})}
         self.result = MergeResult()
 

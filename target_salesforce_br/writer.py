@@ -69,7 +69,9 @@ def _changes(values: dict[str, t.Any], contact: dict[str, t.Any]) -> dict[str, t
 def _first_error(result: dict[str, t.Any]) -> tuple[str, str]:
     errors = result.get("errors") or [{}]
     first = errors[0] if isinstance(errors[0], dict) else {}
-    return str(first.get("statusCode") or "UNKNOWN_ERROR"), str(first.get("message", ""))
+    return str(first.get("statusCode") or "UNKNOWN_ERROR"), str(
+        first.get("message", "")
+    )
 
 
 class ContactWriter:
@@ -86,6 +88,7 @@ class ContactWriter:
 
     def __init__(  # noqa: PLR0913 - the writer's collaborators, each needed
         self,
+        *,
         client: SalesforceClient,
         settings: Settings,
         contact_fields: ContactFields,
@@ -133,7 +136,9 @@ class ContactWriter:
         limit = min(self._fields.email_length, MAX_LITERAL_CHARS)
         # A longer email cannot be stored on any Contact, so it is not looked up.
         emails = [v.email for v in voters if len(v.email) <= limit]
-        statement = f"SELECT {', '.join(self._read_fields)} FROM Contact WHERE Email IN {{}}"
+        statement = (
+            f"SELECT {', '.join(self._read_fields)} FROM Contact WHERE Email IN {{}}"
+        )
         found: dict[str, list[dict[str, t.Any]]] = defaultdict(list)
         for soql in chunk_in_clause(statement, emails):
             for row in self._client.query(soql):
@@ -173,7 +178,9 @@ class ContactWriter:
     ) -> list[dict[str, t.Any]]:
         """Pick the Contacts that receive the record when several share its email."""
         policy = self._settings.duplicate_contacts
-        by_age = sorted(matches, key=lambda c: (str(c.get("CreatedDate") or ""), c["Id"]))
+        by_age = sorted(
+            matches, key=lambda c: (str(c.get("CreatedDate") or ""), c["Id"])
+        )
         if policy is DuplicatePolicy.OLDEST:
             return by_age[:1]
         if policy is DuplicatePolicy.MOST_RECENT:
@@ -203,7 +210,9 @@ class ContactWriter:
             values[utm_field] = utm
         return values
 
-    def _create_payload(self, voter: Voter, values: dict[str, t.Any]) -> dict[str, t.Any]:
+    def _create_payload(
+        self, voter: Voter, values: dict[str, t.Any]
+    ) -> dict[str, t.Any]:
         payload = dict(values)
         payload["Email"] = voter.email
         payload.setdefault("LastName", self._settings.default_last_name)

@@ -48,7 +48,10 @@ def make_writer(client: ScriptedClient, **config: t.Any) -> tuple[ContactWriter,
     fields = ContactFields(describe={"FirstName": {"type": "string"}}, utm_field=None,
                            utm_length=None, email_length=80)
     summary = RunSummary()
-    writer = ContactWriter(client, settings, fields, TOPIC_IDS, summary, RejectsFile(None))
+    writer = ContactWriter(
+        client=client, settings=settings, contact_fields=fields, topic_ids=TOPIC_IDS,
+        summary=summary, rejects=RejectsFile(None),
+    )
     return writer, summary
 
 
