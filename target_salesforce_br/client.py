@@ -352,14 +352,16 @@ class SalesforceClient:
 
 
 def _error_code(exc: SalesforceError) -> str:
-    content = exc.content
+    # simple-salesforce stores the parsed JSON body here, despite its annotation.
+    content: t.Any = exc.content
     if isinstance(content, list) and content and isinstance(content[0], dict):
         return str(content[0].get("errorCode", ""))
     return ""
 
 
 def _error_message(exc: SalesforceError) -> str:
-    content = exc.content
+    # simple-salesforce stores the parsed JSON body here, despite its annotation.
+    content: t.Any = exc.content
     if isinstance(content, list) and content and isinstance(content[0], dict):
         return str(content[0].get("message", ""))
     return ""
