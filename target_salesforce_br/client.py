@@ -351,29 +351,22 @@ class SalesforceClient:
         return results
 
 
-def _error_code(exc: SalesforceError) -> str:
+def _first_error_entry(exc: SalesforceError) -> dict[str, t.Any]:
     # simple-salesforce stores the parsed JSON body here, despite its annotation.
     content: t.Any = exc.content
     if isinstance(content, list) and content and isinstance(content[0], dict):
-        return str(content[0].get("errorCode", ""))
-    return ""
-
-
-def _error_message(exc: SalesforceError) -> str:
-    # simple-salesforce stores the parsed JSON body here, despite its annotation.
-    content: t.Any = exc.content
-    if isinstance(content, list) and content and isinstance(content[0], dict):
-        return str(content[0].get("message", ""))
-    return ""
+        return content[0]
+    return {}
 
 
 def _call_error(
     endpoint: str, exc: SalesforceError, *, echoes_values: bool
 ) -> SalesforceCallError:
     """Build the error for a failed call, naming status, code and next step."""
-    code = _error_code(exc)
+    entry = _first_error_entry(exc)
+    code = str(entry.get("errorCode", ""))
     status = exc.status
-    salesforce_message = _error_message(exc)
+    salesforce_message = str(entry.get("message", ""))
     if code == "REQUEST_LIMIT_EXCEEDED" and "TotalRequests" in salesforce_message:
         message = (
             f"The org's daily API request limit is used up ({endpoint} returned "

@@ -11,7 +11,11 @@ import re
 import typing as t
 from dataclasses import dataclass
 
-from target_salesforce_br.exceptions import OrgSetupError, SalesforceCallError
+from target_salesforce_br.exceptions import (
+    DailyLimitError,
+    OrgSetupError,
+    SalesforceCallError,
+)
 from target_salesforce_br.statuses import TOPIC_BY_CODE, topic_key
 
 if t.TYPE_CHECKING:
@@ -135,6 +139,8 @@ def ensure_topics(client: SalesforceClient) -> tuple[dict[str, str], int]:
                 ids[code] = row["Id"]
         missing = [code for code in TOPIC_BY_CODE if code not in ids]
         created = _create_topics(client, missing, ids) if missing else 0
+    except DailyLimitError:
+        raise
     except SalesforceCallError as exc:
         msg = (
             f"Reading or creating the BR Topics failed ({exc.error_code or exc}). "

@@ -62,6 +62,9 @@ class VoterSink(BatchSink):
         super().__init__(target, stream_name, schema, key_properties)
         self._owner = target
         self._seen = 0
+        # The buffer lives on the sink, not in the SDK's batch context, because
+        # the SDK logs that context at DEBUG after every record.
+        self._pending: list[tuple[str, dict[str, t.Any]]] = []
         self._ref_keys = [k for k in (key_properties or []) if k not in PERSONAL_FIELDS]
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
@@ -73,7 +76,7 @@ class VoterSink(BatchSink):
     def process_record(self, record: dict[str, t.Any], context: dict) -> None:
         """Buffer the record with a reference that holds no personal data."""
         self._seen += 1
-        context.setdefault("records", []).append((self._reference(record), record))
+        self._pending.append((self._reference(record), record))
 
     def _reference(self, record: dict[str, t.Any]) -> str:
         keys = [f"{k}={str(record.get(k))[:_MAX_KEY_CHARS]}" for k in self._ref_keys]
@@ -83,7 +86,7 @@ class VoterSink(BatchSink):
 
     def process_batch(self, context: dict) -> None:
         """Merge the batch's records by email and write them to Salesforce."""
-        records: list[tuple[str, dict[str, t.Any]]] = context.get("records", [])
+        records, self._pending = self._pending, []
         if not records:
             return
         summary = self._owner.summary
