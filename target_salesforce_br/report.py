@@ -37,6 +37,8 @@ class RunSummary:
     assignments_added: int = 0
     assignments_existing: int = 0
     utm_truncated: int = 0
+    structured_values: Counter[str] = field(default_factory=Counter)
+    _structured_seen: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     def note_unknown_status(self, value: str, stream: str) -> None:
         """Count an unknown status and log each distinct value once."""
@@ -47,6 +49,21 @@ class RunSummary:
                 "Unknown br_status %s in stream %s; the Contact is still "
                 "written. Known codes and Topic names are listed in the README.",
                 _printable_status(value),
+                stream,
+            )
+
+    def note_structured_value(self, record_field: str, stream: str) -> None:
+        """Count an unwritten object or array value and warn once per field."""
+        first = (stream, record_field) not in self._structured_seen
+        self._structured_seen.add((stream, record_field))
+        self.structured_values[record_field] += 1
+        if first:
+            logger.warning(
+                "Field %s in stream %s contains an object or array, which no "
+                "Contact field accepts, so that value is not written. Send a "
+                "string instead, for example with a stream map or "
+                "flattening_enabled.",
+                record_field,
                 stream,
             )
 
@@ -66,6 +83,7 @@ class RunSummary:
             f"assignments added={self.assignments_added}, "
             f"already assigned={self.assignments_existing}, "
             f"utm_campaign truncated={self.utm_truncated}, "
+            f"object or array values skipped={sum(self.structured_values.values())}, "
             f"API calls={api_calls}{org_usage}"
         )
 

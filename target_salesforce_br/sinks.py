@@ -13,6 +13,7 @@ import jsonschema
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
+from typing_extensions import override
 
 from target_salesforce_br.voters import PERSONAL_FIELDS, VoterMerger
 
@@ -35,6 +36,7 @@ class PrivateValidator(BaseJSONSchemaValidator):
         validator_class = jsonschema.validators.validator_for(schema)
         self._validator = validator_class(schema)
 
+    @override
     def validate(self, record: dict[str, t.Any]) -> None:
         """Raise InvalidRecord naming the field and failed rule, without values."""
         error = jsonschema.exceptions.best_match(self._validator.iter_errors(record))
@@ -67,12 +69,14 @@ class VoterSink(BatchSink):
         self._pending: list[tuple[str, dict[str, t.Any]]] = []
         self._ref_keys = [k for k in (key_properties or []) if k not in PERSONAL_FIELDS]
 
+    @override
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """Validate records with errors that carry no record values."""
         if not self.validate_schema:
             return None
         return PrivateValidator(self.schema)
 
+    @override
     def process_record(self, record: dict[str, t.Any], context: dict) -> None:
         """Buffer the record with a reference that holds no personal data."""
         self._seen += 1
@@ -84,6 +88,7 @@ class VoterSink(BatchSink):
             return "record " + ",".join(keys)
         return f"record #{self._seen}"
 
+    @override
     def process_batch(self, context: dict) -> None:
         """Merge the batch's records by email and write them to Salesforce."""
         records, self._pending = self._pending, []
@@ -100,6 +105,8 @@ class VoterSink(BatchSink):
         summary.merged += result.merged
         for value in result.unknown_statuses:
             summary.note_unknown_status(value, self.stream_name)
+        for record_field in result.structured_fields:
+            summary.note_structured_value(record_field, self.stream_name)
 
         voters = list(result.voters.values())
         if voters:

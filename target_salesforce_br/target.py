@@ -11,6 +11,7 @@ import typing as t
 
 from singer_sdk import typing as th
 from singer_sdk.target_base import Target
+from typing_extensions import override
 
 from target_salesforce_br.client import Credentials, SalesforceClient
 from target_salesforce_br.org import check_contact_fields, ensure_topics
@@ -246,6 +247,7 @@ class TargetSalesforceBR(Target):
             rejects=self.rejects,
         )
 
+    @override
     def process_endofpipe(self) -> None:
         """Drain every sink, then log the run summary and close the rejects file."""
         try:

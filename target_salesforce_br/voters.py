@@ -60,16 +60,20 @@ def clean_value(value: t.Any) -> t.Any:  # noqa: ANN401
     """Return the value to write, or None when it must not be written.
 
     A null, a missing value or a string of white space never reaches
-    Salesforce, so an existing value there is never blanked.
+    Salesforce, so an existing value there is never blanked. Objects and
+    arrays are kept out by the caller, which counts them.
     """
     if value is None:
         return None
     if isinstance(value, str):
         stripped = value.strip()
         return stripped or None
-    if isinstance(value, (list, dict)):
-        return None
     return value
+
+
+def is_structured(value: t.Any) -> bool:  # noqa: ANN401
+    """Return True for an object or array, which no Contact field accepts."""
+    return isinstance(value, (list, dict))
 
 
 @dataclass
@@ -97,6 +101,9 @@ class MergeResult:
     without_email: int = 0
     merged: int = 0
     unknown_statuses: list[str] = field(default_factory=list)
+    # Record field names whose object or array value was not written, once
+    # per record and field.
+    structured_fields: list[str] = field(default_factory=list)
 
 
 class VoterMerger:
@@ -121,7 +128,11 @@ class VoterMerger:
             ref: A reference to the record that holds no personal data, used
                 in log lines about it.
         """
-        email = normalize_email(record.get("email"))
+        raw_email = record.get("email")
+        if is_structured(raw_email):
+            self.result.structured_fields.append("email")
+            raw_email = None
+        email = normalize_email(raw_email)
         if email is None:
             self.result.without_email += 1
             return
@@ -140,14 +151,22 @@ class VoterMerger:
 
     def _apply(self, voter: Voter, record: dict[str, t.Any]) -> None:
         for record_field, contact_field in self._mapping.items():
-            value = clean_value(record.get(record_field))
+            value = self._writable(record, record_field)
             if value is not None:
                 voter.fields[contact_field] = value
 
-        utm = clean_value(record.get("utm_campaign"))
+        utm = self._writable(record, "utm_campaign")
         if utm is not None:
             voter.utm_campaign = str(utm)
 
         parsed = parse_statuses(record.get("br_status"))
         voter.statuses |= parsed.codes
         self.result.unknown_statuses.extend(parsed.unknown)
+
+    def _writable(self, record: dict[str, t.Any], record_field: str) -> t.Any:  # noqa: ANN401
+        """Return the value to write, or None, and count an object or array."""
+        value = record.get(record_field)
+        if is_structured(value):
+            self.result.structured_fields.append(record_field)
+            return None
+        return clean_value(value)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
 import pytest
 
 from .conftest import base_config, contacts_by_email, run_target, singer_lines, topics_of
@@ -144,3 +147,54 @@ def test_duplicate_contacts_policy(emu, capsys, policy, updated_names):
     assert run.target.summary.ambiguous == 1
     if policy == "skip":
         assert run.target.summary.rejected["AMBIGUOUS_EMAIL"] == 1
+
+
+def test_object_value_counted_and_logged(emu, capsys, caplog):
+    schema = {"type": "object", "properties": {"email": {"type": "string"},
+                                               "last_name": {}, "city": {}}}
+    messages = "\n".join(json.dumps(line) for line in [
+        {"type": "SCHEMA", "stream": "people", "schema": schema, "key_properties": []},
+        {"type": "RECORD", "stream": "people",
+         "record": {"email": "obj@example.org", "last_name": "Okafor", "city": {"n": "Reno"}}},
+        {"type": "RECORD", "stream": "people",
+         "record": {"email": "arr@example.org", "last_name": "Ames", "city": ["Reno"]}},
+    ]) + "\n"
+    with caplog.at_level(logging.WARNING, logger="target_salesforce_br"):
+        run = run_target(capsys, base_config(emu), messages)
+
+    contacts = contacts_by_email(emu)
+    assert set(contacts) == {"obj@example.org", "arr@example.org"}
+    assert all(not c.get("MailingCity") for c in contacts.values())
+    assert run.target.summary.structured_values["city"] == 2
+    warnings = [r.getMessage() for r in caplog.records if "object or array" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "city" in warnings[0]
+    assert "Reno" not in warnings[0]
+    assert "object or array values skipped=2" in run.target.summary.line(0, None)
+
+
+def test_stream_map_renames_column_to_email(emu, capsys):
+    schema = {"type": "object", "properties": {"id": {"type": "integer"},
+                                               "mail": {"type": ["string", "null"]},
+                                               "surname": {"type": ["string", "null"]}}}
+    messages = "\n".join(json.dumps(line) for line in [
+        {"type": "SCHEMA", "stream": "public-voters", "schema": schema, "key_properties": ["id"]},
+        {"type": "RECORD", "stream": "public-voters",
+         "record": {"id": 1, "mail": "renamed@example.org", "surname": "Ruiz"}},
+        {"type": "RECORD", "stream": "public-voters",
+         "record": {"id": 2, "mail": None, "surname": "Nomail"}},
+    ]) + "\n"
+    config = base_config(emu) | {
+        "stream_maps": {
+            "public-voters": {
+                "email": "mail", "mail": "__NULL__",
+                "last_name": "surname", "surname": "__NULL__",
+            },
+        },
+    }
+    run = run_target(capsys, config, messages)
+
+    contacts = contacts_by_email(emu)
+    assert set(contacts) == {"renamed@example.org"}
+    assert contacts["renamed@example.org"]["LastName"] == "Ruiz"
+    assert run.target.summary.without_email == 1

@@ -71,3 +71,22 @@ def test_later_utm_campaign_wins_and_unknown_statuses_are_listed():
     merger.add("s", {"email": "a@example.org", "utm_campaign": "fall"}, "r2")
     assert merger.result.voters["a@example.org"].utm_campaign == "fall"
     assert merger.result.unknown_statuses == ["bogus"]
+
+
+def test_object_or_array_value_not_written():
+    merger = VoterMerger({"tags": "Description"})
+    merger.add("s", {"email": "a@example.org", "city": ["Reno"], "tags": {"a": 1},
+                     "utm_campaign": ["spring"]}, "r1")
+    voter = merger.result.voters["a@example.org"]
+    assert "MailingCity" not in voter.fields
+    assert "Description" not in voter.fields
+    assert voter.utm_campaign is None
+    assert sorted(merger.result.structured_fields) == ["city", "tags", "utm_campaign"]
+
+
+def test_array_email_counts_as_without_email():
+    merger = VoterMerger()
+    merger.add("s", {"email": ["a@example.org"]}, "r1")
+    assert merger.result.voters == {}
+    assert merger.result.without_email == 1
+    assert merger.result.structured_fields == ["email"]
