@@ -140,7 +140,8 @@ class SalesforceClient:
             code = str(exc.code)
             message = (
                 f"Salesforce login with the {creds.flow.value} flow at "
-                f"{creds.login_base} failed: {code}: {exc.message}. "
+                f"{creds.login_base} failed: {code}: "
+                f"{self._without_secrets(exc.auth_message)}. "
                 f"{hint_for_login_error(creds.flow, code)}"
             )
             raise LoginError(message) from None
@@ -162,6 +163,14 @@ class SalesforceClient:
         logger.info(
             "Logged in to Salesforce at %s (API %s)", instance, creds.api_version
         )
+
+    def _without_secrets(self, text: str) -> str:
+        """Return Salesforce's login error text with any credential masked."""
+        creds = self._credentials
+        for secret in (creds.password, creds.client_secret, creds.security_token):
+            if secret:
+                text = text.replace(secret, "***")
+        return text.rstrip(". ") or "no description"
 
     def _login_client_credentials(self) -> tuple[str, str]:
         creds = self._credentials

@@ -16,8 +16,21 @@ __all__ = [
     "OrgSetupError",
     "SalesforceCallError",
     "SessionExpiredError",
+    "SettingError",
     "TargetSalesforceError",
 ]
+
+
+class SettingError(ConfigValidationError):
+    """A setting is missing, invalid or conflicts with another.
+
+    The message is also passed as the error list, because the SDK's command
+    line prints only that list before "Config validation failed".
+    """
+
+    def __init__(self, message: str) -> None:
+        """Carry the message both as the exception text and as its one error."""
+        super().__init__(message, errors=[message])
 
 
 class TargetSalesforceError(FatalAPIError):

@@ -2,7 +2,7 @@
 
 urllib3 logs each request line at DEBUG, and a SOQL lookup carries the emails
 in its query string. The filter here cuts query strings from those lines, so
-running the target with ``--log-level debug`` stays free of personal data.
+running the target with ``LOGLEVEL=DEBUG`` stays free of personal data.
 """
 
 from __future__ import annotations

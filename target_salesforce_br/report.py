@@ -7,9 +7,11 @@ which is created readable by its owner alone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import typing as t
 from collections import Counter
@@ -18,6 +20,9 @@ from dataclasses import dataclass, field
 logger = logging.getLogger("target_salesforce_br")
 
 _MAX_STATUS_CHARS = 60
+_MAX_REFS_LOGGED = 3
+# An unknown status shaped like a status code is logged as it is.
+_CODE_CHARS = re.compile(r"^[a-z0-9_\-]+$")
 
 
 @dataclass
@@ -89,11 +94,44 @@ class RunSummary:
 
 
 def _printable_status(value: str) -> str:
-    if "@" in value:
-        return "(a value that looks like an email address)"
+    """Return the status for a log line, or a description when it may be personal.
+
+    A value is shown when it is shaped like a status code (lower-case letters,
+    digits, ``_`` and ``-``) or starts with ``BR:``. Anything else, such as
+    "Ann Lee", could be a name from a wrongly mapped column, so only its
+    length and a short fingerprint are logged, enough to tell values apart.
+    """
+    printable = "@" not in value and (
+        _CODE_CHARS.match(value) or value[:3].upper() == "BR:"
+    )
+    if not printable:
+        digest = hashlib.sha256(value.encode()).hexdigest()[:8]
+        return f"(a value of {len(value)} characters, fingerprint {digest})"
     if len(value) > _MAX_STATUS_CHARS:
         return repr(value[:_MAX_STATUS_CHARS] + "...")
     return repr(value)
+
+
+def log_reject(stream: str, refs: list[str], code: str) -> None:
+    """Log one WARNING line for records that were not written.
+
+    Args:
+        stream: Stream the records came from.
+        refs: References to the records that carry no personal data.
+        code: Salesforce's error code, or the target's own for records it
+            set aside itself.
+    """
+    listed = ", ".join(refs[:_MAX_REFS_LOGGED])
+    if len(refs) > _MAX_REFS_LOGGED:
+        listed += f" and {len(refs) - _MAX_REFS_LOGGED} more"
+    logger.warning(
+        "Rejected %s %s in stream %s: %s",
+        "record" if len(refs) == 1 else "records",
+        listed,
+        stream,
+        code,
+        extra={"stream": stream, "record_refs": refs, "error_code": code},
+    )
 
 
 class RejectsFile:

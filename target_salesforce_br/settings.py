@@ -7,13 +7,14 @@ belong together, and hands the rest of the target typed values.
 
 from __future__ import annotations
 
+import os
 import re
 import typing as t
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 
-from singer_sdk.exceptions import ConfigValidationError
-
+from target_salesforce_br.exceptions import SettingError
 from target_salesforce_br.voters import RESERVED_FIELDS
 
 
@@ -33,8 +34,17 @@ class DuplicatePolicy(str, Enum):
     SKIP = "skip"
 
 
+class LoadMethod(str, Enum):
+    """Values of the SDK's load_method setting that this target accepts."""
+
+    APPEND_ONLY = "append-only"
+    UPSERT = "upsert"
+
+
 DEFAULT_API_VERSION = "62.0"
+DEFAULT_BATCH_SIZE_ROWS = 10_000
 DEFAULT_LAST_NAME = "Unknown"
+DEFAULT_REQUEST_TIMEOUT = 120
 _API_VERSION = re.compile(r"^\d{2,3}\.0$")
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -78,32 +88,37 @@ def _text(config: t.Mapping[str, t.Any], key: str) -> str | None:
 
 def _choose_flow(config: t.Mapping[str, t.Any]) -> LoginFlow:
     has_client = bool(_text(config, "client_id") or _text(config, "client_secret"))
-    has_user = bool(_text(config, "username") or _text(config, "password"))
+    has_user = bool(
+        _text(config, "username")
+        or _text(config, "password")
+        or _text(config, "security_token")
+    )
     if has_client and has_user:
         msg = (
-            "Both client_id/client_secret and username/password are set. Keep "
+            "Both client_id/client_secret and username/password/security_token "
+            "are set. Keep "
             "one login flow: client_id and client_secret (recommended), or "
             "username, password and security_token."
         )
-        raise ConfigValidationError(msg)
+        raise SettingError(msg)
     if has_client:
         missing = [k for k in ("client_id", "client_secret") if not _text(config, k)]
         if missing:
             msg = f"The client credentials flow needs {' and '.join(missing)}; set it."
-            raise ConfigValidationError(msg)
+            raise SettingError(msg)
         return LoginFlow.CLIENT_CREDENTIALS
     if has_user:
         missing = [k for k in ("username", "password") if not _text(config, k)]
         if missing:
             msg = f"The password flow needs {' and '.join(missing)}; set it."
-            raise ConfigValidationError(msg)
+            raise SettingError(msg)
         return LoginFlow.PASSWORD
     msg = (
         "No login settings: set client_id, client_secret and domain (the "
         "org's My Domain, such as acme.my), or username, password, "
         "security_token and domain."
     )
-    raise ConfigValidationError(msg)
+    raise SettingError(msg)
 
 
 def _check_domain(flow: LoginFlow, domain: str, login_url: str | None) -> None:
@@ -113,7 +128,7 @@ def _check_domain(flow: LoginFlow, domain: str, login_url: str | None) -> None:
             "scheme and '.salesforce.com', such as 'acme.my'. To name a full "
             "login host, use login_url."
         )
-        raise ConfigValidationError(msg)
+        raise SettingError(msg)
     if (
         flow is LoginFlow.CLIENT_CREDENTIALS
         and not login_url
@@ -128,13 +143,13 @@ def _check_domain(flow: LoginFlow, domain: str, login_url: str | None) -> None:
             f"domain is {domain!r}. Set domain to the My Domain, such as "
             "'acme.my' for https://acme.my.salesforce.com."
         )
-        raise ConfigValidationError(msg)
+        raise SettingError(msg)
     if login_url is not None and not login_url.startswith("https://"):
         msg = (
             f"login_url {login_url!r} must start with https://, such as "
             "https://acme.my.salesforce.com."
         )
-        raise ConfigValidationError(msg)
+        raise SettingError(msg)
 
 
 def _check_field_mapping(mapping: t.Mapping[str, t.Any]) -> dict[str, str]:
@@ -146,20 +161,20 @@ def _check_field_mapping(mapping: t.Mapping[str, t.Any]) -> dict[str, str]:
                 "itself; remove it from field_mapping (use stream maps to "
                 "rename a column to it)."
             )
-            raise ConfigValidationError(msg)
+            raise SettingError(msg)
         if not isinstance(contact_field, str) or not _FIELD_NAME.match(contact_field):
             msg = (
                 f"field_mapping maps {record_field!r} to {contact_field!r}, "
                 "which is not a Contact field API name such as Birthdate or "
                 "Voter_Id__c."
             )
-            raise ConfigValidationError(msg)
+            raise SettingError(msg)
         if contact_field in ("Id", "Email"):
             msg = (
                 f"field_mapping maps {record_field!r} to {contact_field}, which "
                 "the target sets itself; map it to another Contact field."
             )
-            raise ConfigValidationError(msg)
+            raise SettingError(msg)
         checked[record_field] = contact_field
     return checked
 
@@ -168,7 +183,7 @@ def parse_settings(config: t.Mapping[str, t.Any]) -> Settings:
     """Validate the configuration and return typed settings.
 
     Raises:
-        ConfigValidationError: A setting is missing, conflicts with another or
+        SettingError: A setting is missing, conflicts with another or
             has an invalid value; the message names it and the fix.
     """
     if config.get("load_method") == "overwrite":
@@ -177,7 +192,7 @@ def parse_settings(config: t.Mapping[str, t.Any]) -> Settings:
             "never does. Remove load_method; Contacts are always matched by "
             "email and created or updated."
         )
-        raise ConfigValidationError(msg)
+        raise SettingError(msg)
     flow = _choose_flow(config)
     domain = _text(config, "domain") or "login"
     login_url = _text(config, "login_url")
@@ -186,7 +201,10 @@ def parse_settings(config: t.Mapping[str, t.Any]) -> Settings:
     api_version = _text(config, "api_version") or DEFAULT_API_VERSION
     if not _API_VERSION.match(api_version):
         msg = f"api_version {api_version!r} is invalid; use a form such as '62.0'."
-        raise ConfigValidationError(msg)
+        raise SettingError(msg)
+
+    rejects_path = _text(config, "rejects_path")
+    _check_rejects_path(rejects_path)
 
     utm_field = _text(config, "utm_campaign_field")
     if utm_field is not None and not _FIELD_NAME.match(utm_field):
@@ -194,7 +212,7 @@ def parse_settings(config: t.Mapping[str, t.Any]) -> Settings:
             f"utm_campaign_field {utm_field!r} is not a field API name; use the "
             "Contact field's API name, such as BR_UTM_Campaign__c."
         )
-        raise ConfigValidationError(msg)
+        raise SettingError(msg)
 
     return Settings(
         flow=flow,
@@ -212,9 +230,57 @@ def parse_settings(config: t.Mapping[str, t.Any]) -> Settings:
         default_last_name=_text(config, "default_last_name") or DEFAULT_LAST_NAME,
         utm_campaign_field=utm_field,
         field_mapping=_check_field_mapping(config.get("field_mapping") or {}),
-        rejects_path=_text(config, "rejects_path"),
+        rejects_path=rejects_path,
         allow_save_on_duplicate_alert=bool(
             config.get("allow_save_on_duplicate_alert", False)
         ),
-        request_timeout=float(config.get("request_timeout") or 120.0),
+        request_timeout=_request_timeout(config),
     )
+
+
+def _request_timeout(config: t.Mapping[str, t.Any]) -> float:
+    value = config.get("request_timeout")
+    if value is None:
+        return float(DEFAULT_REQUEST_TIMEOUT)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if not seconds > 0:
+        msg = (
+            f"request_timeout {value!r} is invalid; set a number of seconds "
+            f"above 0, such as {DEFAULT_REQUEST_TIMEOUT:g}."
+        )
+        raise SettingError(msg)
+    return seconds
+
+
+def _check_rejects_path(path: str | None) -> None:
+    """Stop at start, before any write, when the rejects file cannot be written."""
+    if path is None:
+        return
+    file = Path(path)
+    folder = file.absolute().parent
+    if file.is_dir():
+        msg = (
+            f"rejects_path {path!r} is a directory; name a file in it, such "
+            f"as {str(file / 'rejects.jsonl')!r}."
+        )
+        raise SettingError(msg)
+    if not folder.is_dir():
+        msg = (
+            f"rejects_path {path!r} is in the folder {str(folder)!r}, which "
+            "does not exist; create the folder or choose another path."
+        )
+        raise SettingError(msg)
+    writable = (
+        os.access(file, os.W_OK)
+        if file.exists()
+        else os.access(folder, os.W_OK | os.X_OK)
+    )
+    if not writable:
+        msg = (
+            f"rejects_path {path!r} is not writable by this user; fix its "
+            "permissions or choose another path."
+        )
+        raise SettingError(msg)

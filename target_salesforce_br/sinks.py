@@ -10,24 +10,33 @@ from __future__ import annotations
 import typing as t
 
 import jsonschema
-from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from typing_extensions import override
 
-from target_salesforce_br.voters import PERSONAL_FIELDS, VoterMerger
+from target_salesforce_br.report import log_reject
+from target_salesforce_br.voters import VoterMerger, is_personal_field
 
 if t.TYPE_CHECKING:
+    from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
+
     from target_salesforce_br.target import TargetSalesforceBR
 
 _MAX_KEY_CHARS = 40
 
+# The reject code for a record that fails its stream's JSON schema. It is the
+# target's own, not Salesforce's.
+INVALID_RECORD = "INVALID_RECORD"
+
 
 class PrivateValidator(BaseJSONSchemaValidator):
-    """Schema validation whose errors name the field and rule, never the value.
+    """Schema validation that sets a failing record aside instead of raising.
 
-    jsonschema's own messages quote the offending value, which may be a
-    voter's email or name, and the SDK logs them.
+    The SDK calls ``validate`` just before handing the record to
+    ``process_record``, which reads and clears ``failure``. Raising instead
+    would stop the whole run on one bad record. The description names the
+    field and the rule, never the value, because jsonschema's own messages
+    quote the value, which may be a voter's email or name.
     """
 
     def __init__(self, schema: dict[str, t.Any]) -> None:
@@ -35,19 +44,25 @@ class PrivateValidator(BaseJSONSchemaValidator):
         super().__init__(schema)
         validator_class = jsonschema.validators.validator_for(schema)
         self._validator = validator_class(schema)
+        self.failure: str | None = None
 
     @override
     def validate(self, record: dict[str, t.Any]) -> None:
-        """Raise InvalidRecord naming the field and failed rule, without values."""
+        """Store why the record fails the schema, or None when it passes."""
         error = jsonschema.exceptions.best_match(self._validator.iter_errors(record))
         if error is None:
+            self.failure = None
             return
         path = ".".join(str(p) for p in error.absolute_path) or "(record)"
-        message = (
+        self.failure = (
             f"field {path} fails the schema's {error.validator!r} rule; fix the "
             "tap's schema or the column's values"
         )
-        raise InvalidRecord(message, record)
+
+    def take_failure(self) -> str | None:
+        """Return the last record's failure and clear it."""
+        failure, self.failure = self.failure, None
+        return failure
 
 
 class VoterSink(BatchSink):
@@ -67,26 +82,71 @@ class VoterSink(BatchSink):
         # The buffer lives on the sink, not in the SDK's batch context, because
         # the SDK logs that context at DEBUG after every record.
         self._pending: list[tuple[str, dict[str, t.Any]]] = []
-        self._ref_keys = [k for k in (key_properties or []) if k not in PERSONAL_FIELDS]
+        self._ref_keys = [k for k in (key_properties or []) if not is_personal_field(k)]
+
+    @override
+    def setup(self) -> None:
+        """Log in and check the org when the first stream starts."""
+        super().setup()
+        self._owner.prepare()
 
     @override
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """Validate records with errors that carry no record values."""
-        if not self.validate_schema:
-            return None
-        return PrivateValidator(self.schema)
+        self._record_validator = (
+            PrivateValidator(self.schema) if self.validate_schema else None
+        )
+        return self._record_validator
+
+    @override
+    def _parse_timestamps_in_record(
+        self,
+        record: dict[str, t.Any],
+        schema: dict[str, t.Any],
+        treatment: DatetimeErrorTreatmentEnum,
+    ) -> None:
+        """Keep date and time values as the tap's ISO 8601 strings.
+
+        Salesforce takes those strings as they are. The SDK would turn them
+        into Python objects, which JSON cannot carry, and would stop the run
+        on a value it cannot parse, with the value in the error. Left as text,
+        a value is converted for its Contact field by the writer, and one it
+        cannot convert rejects only its own record.
+        """
 
     @override
     def process_record(self, record: dict[str, t.Any], context: dict) -> None:
-        """Buffer the record with a reference that holds no personal data."""
+        """Buffer the record, or reject it when it failed schema validation."""
         self._seen += 1
-        self._pending.append((self._reference(record), record))
+        reference = self._reference(record)
+        failure = (
+            self._record_validator.take_failure() if self._record_validator else None
+        )
+        if failure is not None:
+            self._reject_invalid(reference, record, failure)
+            return
+        self._pending.append((reference, record))
 
     def _reference(self, record: dict[str, t.Any]) -> str:
-        keys = [f"{k}={str(record.get(k))[:_MAX_KEY_CHARS]}" for k in self._ref_keys]
-        if keys:
-            return "record " + ",".join(keys)
-        return f"record #{self._seen}"
+        """Name the record by its non-personal key properties, or its position."""
+        keys = []
+        for key in self._ref_keys:
+            value = str(record.get(key))
+            if "@" in value:
+                # A key that looks like an email is personal whatever its name.
+                return f"#{self._seen}"
+            keys.append(f"{key}={value[:_MAX_KEY_CHARS]}")
+        return ",".join(keys) if keys else f"#{self._seen}"
+
+    def _reject_invalid(
+        self, reference: str, record: dict[str, t.Any], failure: str
+    ) -> None:
+        """Count, log and file a record that fails the stream's schema."""
+        summary = self._owner.summary
+        summary.records_read += 1
+        summary.rejected[INVALID_RECORD] += 1
+        log_reject(self.stream_name, [reference], INVALID_RECORD)
+        self._owner.rejects.write(self.stream_name, record, INVALID_RECORD, failure)
 
     @override
     def process_batch(self, context: dict) -> None:

@@ -16,11 +16,15 @@ from typing_extensions import override
 from target_salesforce_br.client import Credentials, SalesforceClient
 from target_salesforce_br.org import check_contact_fields, ensure_topics
 from target_salesforce_br.privacy import install_log_redaction
+from target_salesforce_br.reader import PrivateSingerReader
 from target_salesforce_br.report import RejectsFile, RunSummary
 from target_salesforce_br.settings import (
     DEFAULT_API_VERSION,
+    DEFAULT_BATCH_SIZE_ROWS,
     DEFAULT_LAST_NAME,
+    DEFAULT_REQUEST_TIMEOUT,
     DuplicatePolicy,
+    LoadMethod,
     parse_settings,
 )
 from target_salesforce_br.sinks import VoterSink
@@ -35,6 +39,7 @@ class TargetSalesforceBR(Target):
 
     name = "target-salesforce-br"
     default_sink_class = VoterSink
+    message_reader_class = PrivateSingerReader
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -179,9 +184,34 @@ class TargetSalesforceBR(Target):
         th.Property(
             "request_timeout",
             th.NumberType,
-            default=120,
+            default=DEFAULT_REQUEST_TIMEOUT,
             title="Request Timeout",
-            description="Seconds to wait for each Salesforce response.",
+            description="Seconds to wait for each Salesforce response; above 0.",
+        ),
+        # The SDK adds the next two settings to every target with wording
+        # about tables; these describe what they mean for Contacts.
+        th.Property(
+            "load_method",
+            th.StringType,
+            default=LoadMethod.APPEND_ONLY.value,
+            allowed_values=[m.value for m in LoadMethod],
+            title="Load Method",
+            description=(
+                "Accepted for compatibility with other Singer targets; both "
+                "values behave the same. Contacts are always matched on email, "
+                "then created or updated, and never deleted."
+            ),
+        ),
+        th.Property(
+            "batch_size_rows",
+            th.IntegerType,
+            default=DEFAULT_BATCH_SIZE_ROWS,
+            title="Batch Size Rows",
+            description=(
+                "Records per batch. Records that share an email are merged "
+                "within a batch, so a larger batch can save API calls; it also "
+                "holds more records in memory."
+            ),
         ),
     ).to_dict()
 
@@ -247,10 +277,20 @@ class TargetSalesforceBR(Target):
             rejects=self.rejects,
         )
 
+    def prepare(self) -> None:
+        """Run the start-of-run checks once, before the first write.
+
+        Sinks call this when their stream starts, so a broken login or field
+        setup stops even a run whose records carry no email.
+        """
+        _ = self.writer
+
     @override
     def process_endofpipe(self) -> None:
         """Drain every sink, then log the run summary and close the rejects file."""
         try:
+            # Input without a SCHEMA message still checks the login and setup.
+            self.prepare()
             super().process_endofpipe()
         finally:
             self.rejects.close()

@@ -7,10 +7,12 @@ Salesforce, so the rules can be tested on plain dictionaries.
 
 from __future__ import annotations
 
+import re
 import typing as t
 from dataclasses import dataclass, field
 
 from target_salesforce_br.statuses import parse_statuses
+from target_salesforce_br.values import to_json_value
 
 # Record field -> Contact field written when the record carries a value.
 STANDARD_FIELDS: dict[str, str] = {
@@ -31,9 +33,20 @@ PERSONAL_FIELDS = frozenset(
     {"email", "first_name", "last_name", "phone", "street", "city", "postal_code"}
 )
 
+# Words in a field name that mark it as personal, such as voter_email or
+# full_name, so that its values stay out of log lines.
+_PERSONAL_NAME_PARTS = re.compile(
+    r"mail|name|phone|street|addr|city|zip|postal|birth", re.IGNORECASE
+)
+
 # Characters that str.strip() keeps but that are invisible in an address and
 # arrive from spreadsheets: zero-width space, word joiner, byte order mark.
 _INVISIBLE = "\u200b\u2060\ufeff"
+
+
+def is_personal_field(name: str) -> bool:
+    """Return True for a record field whose values may identify a person."""
+    return name in PERSONAL_FIELDS or bool(_PERSONAL_NAME_PARTS.search(name))
 
 
 def normalize_email(value: t.Any) -> str | None:  # noqa: ANN401
@@ -68,7 +81,7 @@ def clean_value(value: t.Any) -> t.Any:  # noqa: ANN401
     if isinstance(value, str):
         stripped = value.strip()
         return stripped or None
-    return value
+    return to_json_value(value)
 
 
 def is_structured(value: t.Any) -> bool:  # noqa: ANN401

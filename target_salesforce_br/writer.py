@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from simple_salesforce.format import format_soql
 
 from target_salesforce_br.client import COLLECTION_LIMIT
+from target_salesforce_br.report import log_reject
 from target_salesforce_br.settings import DuplicatePolicy
 from target_salesforce_br.soql import MAX_LITERAL_CHARS, chunk_in_clause
+from target_salesforce_br.values import InvalidFieldValueError, coerce_value, same_value
 from target_salesforce_br.voters import email_key
 
 if t.TYPE_CHECKING:
@@ -39,7 +41,9 @@ ASSIGNMENT_QUERY_LIMIT = 1100
 # duplicate_contacts is "skip". It is the target's own, not Salesforce's.
 AMBIGUOUS_EMAIL = "AMBIGUOUS_EMAIL"
 
-_MAX_REFS_LOGGED = 3
+# The reject code for a record with a value that its Contact field's type
+# cannot take, such as "soon" for a date. It is the target's own.
+INVALID_FIELD_VALUE = "INVALID_FIELD_VALUE"
 
 
 @dataclass
@@ -57,12 +61,14 @@ def _chunks(items: list[t.Any], size: int = COLLECTION_LIMIT) -> Iterator[list[t
         yield items[start : start + size]
 
 
-def _changes(values: dict[str, t.Any], contact: dict[str, t.Any]) -> dict[str, t.Any]:
+def _changes(
+    values: dict[str, t.Any], contact: dict[str, t.Any], fields: ContactFields
+) -> dict[str, t.Any]:
     """Return the values that differ from what the Contact holds now."""
     return {
         name: value
         for name, value in values.items()
-        if contact.get(name) is None or str(contact.get(name)) != str(value)
+        if not same_value(contact.get(name), value, text=fields.is_text(name))
     }
 
 
@@ -156,7 +162,9 @@ class ContactWriter:
     ) -> _Plan:
         plan = _Plan()
         for voter in voters:
-            values = self._values(voter)
+            values = self._values(stream, voter)
+            if values is None:
+                continue
             matches = existing.get(voter.key, [])
             if not matches:
                 plan.creates.append((voter, self._create_payload(voter, values)))
@@ -165,7 +173,7 @@ class ContactWriter:
                 self._summary.ambiguous += 1
                 matches = self._choose(stream, voter, matches)
             for contact in matches:
-                changes = _changes(values, contact)
+                changes = _changes(values, contact, self._fields)
                 if changes:
                     plan.updates.append((voter, {"id": contact["Id"], **changes}))
                 else:
@@ -195,11 +203,24 @@ class ContactWriter:
         )
         return []
 
-    def _values(self, voter: Voter) -> dict[str, t.Any]:
-        values = {
-            name: str(value) if self._fields.is_text(name) else value
-            for name, value in voter.fields.items()
-        }
+    def _values(self, stream: str, voter: Voter) -> dict[str, t.Any] | None:
+        """Return the voter's field values in their fields' types, or None.
+
+        A value that its field's type cannot take rejects the voter here,
+        because Salesforce would fail the whole request for it.
+        """
+        values = {}
+        for name, value in voter.fields.items():
+            field_type = self._fields.describe.get(name, {}).get("type")
+            try:
+                values[name] = coerce_value(
+                    value, field_type, text=self._fields.is_text(name)
+                )
+            except InvalidFieldValueError as exc:
+                self._reject(
+                    stream, voter, INVALID_FIELD_VALUE, f"Contact field {name}: {exc}"
+                )
+                return None
         utm_field = self._fields.utm_field
         if utm_field and voter.utm_campaign is not None:
             utm = voter.utm_campaign
@@ -309,15 +330,6 @@ class ContactWriter:
     def _reject(self, stream: str, voter: Voter, code: str, message: str) -> None:
         """Count, log and file a voter's records that Salesforce did not take."""
         self._summary.rejected[code] += len(voter.sources)
-        refs = ", ".join(voter.refs[:_MAX_REFS_LOGGED])
-        if len(voter.refs) > _MAX_REFS_LOGGED:
-            refs += f" and {len(voter.refs) - _MAX_REFS_LOGGED} more"
-        logger.warning(
-            "Rejected %s in stream %s: %s",
-            refs,
-            stream,
-            code,
-            extra={"stream": stream, "record_refs": voter.refs, "error_code": code},
-        )
+        log_reject(stream, voter.refs, code)
         for source_stream, record in voter.sources:
             self._rejects.write(source_stream, record, code, message)

@@ -32,7 +32,6 @@ from pathlib import Path
 
 import pytest
 from singer_sdk.exceptions import (
-    InvalidRecord,
     MissingKeyPropertiesError,
     RecordsWithoutSchemaException,
 )
@@ -361,6 +360,20 @@ class ChecksMixin:
         assert self.emulator.login_calls() == {}
         assert self.runner.state_messages == []
 
+    def assert_only_start_checks(self) -> None:
+        """Assert the run did its start-of-run checks and wrote no voter or STATE.
+
+        The checks log in, describe Contact and create the seven BR Topics;
+        after them no Contact is looked up or written.
+        """
+        assert self.emulator.records("Contact") == []
+        assert self.emulator.records("TopicAssignment") == []
+        assert len(self.emulator.records("Topic")) == 7
+        assert sum(self.emulator.login_calls().values()) == 1
+        calls = self.emulator.api_calls()
+        assert not any("Contact" in key for key in calls if "describe" not in key), calls
+        assert self.runner.state_messages == []
+
     def assert_error(self, error_type: type[Exception]) -> Exception:
         error = self.runner.error
         assert isinstance(error, error_type), repr(error)
@@ -406,11 +419,11 @@ class CheckedArrayData(ChecksMixin, target_tests.TargetArrayData):
 class CheckedCamelcaseComplexSchema(
     ChecksMixin, target_tests.TargetCamelcaseComplexSchema
 ):
-    """With two SCHEMA messages and no records, the target never calls Salesforce."""
+    """With two SCHEMA messages and no records, only the start-of-run checks run."""
 
     def validate(self) -> None:
         assert self.runner.error is None
-        self.assert_nothing_written()
+        self.assert_only_start_checks()
         self.assert_summary(records_read=0, created=0)
 
 
@@ -638,29 +651,34 @@ class CheckedRecordMissingKeyProperty(
 
     def validate(self) -> None:
         self.assert_error(MissingKeyPropertiesError)
-        self.assert_nothing_written()
+        self.assert_only_start_checks()
 
 
 class CheckedRecordMissingRequiredProperty(
     ChecksMixin, target_tests.TargetRecordMissingRequiredProperty
 ):
-    """A record without a required property fails validation, so nothing is written.
+    """A record without a required property is rejected, and the run goes on.
 
-    The SDK's template expects the run to succeed and is left out of the
-    standard suite. The target keeps the SDK's default, which stops the run
-    on an invalid record, and its error names the rule without the values.
+    Its error names the rule without the record's values, and the record is
+    counted as INVALID_RECORD in the run summary.
     """
 
-    def test(self) -> None:
-        with pytest.raises(InvalidRecord):
-            super().test()
-
     def validate(self) -> None:
-        error = self.assert_error(InvalidRecord)
-        assert "'required' rule" in str(error)
-        assert "3215" not in str(error)
-        assert "noreq3215" not in str(error)
-        self.assert_nothing_written()
+        assert self.runner.error is None
+        assert self.summary.rejected == {"INVALID_RECORD": 1}
+        assert self.summary.records_read == 1
+        assert self.emulator.records("Contact") == []
+        warnings = [
+            r.getMessage()
+            for r in self.resource.caplog.records
+            if r.getMessage().startswith("Rejected record")
+        ]
+        assert warnings == [
+            "Rejected record #1 in stream test_record_missing_required_property: "
+            "INVALID_RECORD"
+        ]
+        assert "3215" not in warnings[0]
+        assert "noreq3215" not in warnings[0]
 
 
 class CheckedRecordMissingOptionalFields(

@@ -78,3 +78,13 @@ def test_session_expiry_on_any_call_is_survived(emu, capsys, after_calls):
         assert contact["FirstName"] == f"F{i}"
         assert topics_of(emu, contact["Id"]) == {"BR:VoteByMail - Portal", "BR:VoteByMail - Signed"}
     assert len(emu.records("Topic")) == 7
+
+
+def test_login_error_carries_salesforce_text(emu, capsys):
+    config = {**password_config(emu), "password": "wrong-password-value"}
+    with pytest.raises(LoginError, match="INVALID_LOGIN") as caught:
+        run_target(capsys, config, singer_lines([{"email": "p@example.org"}]))
+    message = str(caught.value)
+    assert "{content}" not in message
+    assert "Invalid username, password, security token" in message
+    assert "wrong-password-value" not in message

@@ -153,3 +153,108 @@ def test_debug_logs_carry_no_personal_data(emu, capsys, caplog):
     for value in ("private.person", "Zoë", "Privatename", "bad address", "Hiddenname",
                   emu.client_secret):
         assert value not in text
+
+
+def test_schema_invalid_record_rejected(emu, capsys, caplog, tmp_path):
+    rejects = tmp_path / "rejects.jsonl"
+    config = {**base_config(emu), "rejects_path": str(rejects)}
+    schema = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "email": {"type": "string"},
+        "first_name": {"type": "string"}}}
+    messages = "\n".join(json.dumps(line) for line in [
+        {"type": "SCHEMA", "stream": "people", "schema": schema, "key_properties": ["id"]},
+        {"type": "RECORD", "stream": "people",
+         "record": {"id": 1, "email": "bad.shape@example.org", "first_name": {"given": "Olga"}}},
+        {"type": "RECORD", "stream": "people",
+         "record": {"id": 2, "email": "fine@example.org", "first_name": "Fine"}},
+        {"type": "STATE", "value": {"bookmark": 2}},
+    ]) + "\n"
+    with caplog.at_level(logging.DEBUG):
+        run = run_target(capsys, config, messages)
+
+    assert set(contacts_by_email(emu)) == {"fine@example.org"}
+    assert run.target.summary.rejected == {"INVALID_RECORD": 1}
+    assert run.target.summary.records_read == 2
+    assert run.states == [{"bookmark": 2}]
+    assert "Rejected record id=1 in stream people: INVALID_RECORD" in caplog.text
+    assert "bad.shape@example.org" not in caplog.text
+    assert "Olga" not in caplog.text
+
+    [line] = [json.loads(text) for text in rejects.read_text().splitlines()]
+    assert line["error_code"] == "INVALID_RECORD"
+    assert "first_name" in line["error_message"]
+    assert line["record"]["email"] == "bad.shape@example.org"
+
+
+def test_name_like_unknown_status_not_logged(emu, capsys, caplog):
+    with caplog.at_level(logging.WARNING):
+        run = run_target(
+            capsys,
+            base_config(emu),
+            singer_lines([
+                {"email": "a@example.org", "br_status": "Gretchen Secretname"},
+                {"email": "b@example.org", "br_status": "mailed_postcard"},
+            ]),
+        )
+
+    assert sum(run.target.summary.unknown_statuses.values()) == 2
+    assert "Secretname" not in caplog.text
+    assert "'mailed_postcard'" in caplog.text
+    assert "a value of 19 characters" in caplog.text
+
+
+def _typed_fields(emu):
+    for name, field_type in (("Birth__c", "date"), ("Seen__c", "datetime"),
+                             ("Score__c", "double")):
+        emu.add_field("Contact", {
+            "name": name, "type": field_type, "length": 0, "label": name,
+            "createable": True, "updateable": True, "nillable": True, "custom": True,
+        })
+
+
+def test_typed_fields_round_trip(emu, capsys):
+    _typed_fields(emu)
+    schema = {"type": "object", "properties": {
+        "email": {"type": "string"},
+        "birthdate": {"type": "string", "format": "date"},
+        "seen_at": {"type": "string", "format": "date-time"},
+        "score": {"type": "string"}}}
+    record = {"email": "typed@example.org", "birthdate": "1990-01-02",
+              "seen_at": "2026-03-01T12:00:00+02:00", "score": "5.0"}
+    messages = "\n".join(json.dumps(line) for line in [
+        {"type": "SCHEMA", "stream": "people", "schema": schema, "key_properties": []},
+        {"type": "RECORD", "stream": "people", "record": record},
+    ]) + "\n"
+    config = {**base_config(emu), "field_mapping": {
+        "birthdate": "Birth__c", "seen_at": "Seen__c", "score": "Score__c"}}
+
+    first = run_target(capsys, config, messages)
+    second = run_target(capsys, config, messages)
+
+    contact = contacts_by_email(emu)["typed@example.org"]
+    assert contact["Birth__c"] == "1990-01-02"
+    assert contact["Score__c"] == 5
+    assert first.target.summary.created == 1
+    assert second.target.summary.unchanged == 1
+    assert second.target.summary.updated == 0
+
+
+def test_invalid_date_rejects_one_record(emu, capsys, caplog):
+    _typed_fields(emu)
+    schema = {"type": "object", "properties": {
+        "email": {"type": "string"}, "birthdate": {"type": "string", "format": "date"}}}
+    messages = "\n".join(json.dumps(line) for line in [
+        {"type": "SCHEMA", "stream": "people", "schema": schema, "key_properties": []},
+        {"type": "RECORD", "stream": "people",
+         "record": {"email": "bad.date@example.org", "birthdate": "1990-13-45"}},
+        {"type": "RECORD", "stream": "people",
+         "record": {"email": "good.date@example.org", "birthdate": "1990-12-05"}},
+    ]) + "\n"
+    config = {**base_config(emu), "field_mapping": {"birthdate": "Birth__c"}}
+    with caplog.at_level(logging.DEBUG):
+        run = run_target(capsys, config, messages)
+
+    assert set(contacts_by_email(emu)) == {"good.date@example.org"}
+    assert run.target.summary.rejected == {"INVALID_FIELD_VALUE": 1}
+    assert "INVALID_FIELD_VALUE" in caplog.text
+    assert "1990-13-45" not in caplog.text

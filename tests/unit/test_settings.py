@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from singer_sdk.exceptions import ConfigValidationError
 
+from target_salesforce_br.exceptions import SettingError
 from target_salesforce_br.settings import DuplicatePolicy, LoginFlow, parse_settings
 
 CC = {"client_id": "key", "client_secret": "secret", "domain": "acme.my"}
@@ -40,6 +41,10 @@ def test_password_flow_is_chosen():
         ({**CC, "field_mapping": {"voter_id": "Id"}}, "sets itself"),
         ({**CC, "field_mapping": {"voter_id": "bad name"}}, "API name"),
         ({**CC, "load_method": "overwrite"}, "never does"),
+        ({**CC, "security_token": "tok"}, "Keep one login flow"),
+        ({**CC, "request_timeout": 0}, "request_timeout 0 is invalid"),
+        ({**CC, "request_timeout": -1}, "above 0"),
+        ({**CC, "request_timeout": "soon"}, "request_timeout 'soon'"),
     ],
 )
 def test_invalid_settings_name_the_fix(config, fragment):
@@ -56,3 +61,32 @@ def test_settings_repr_hides_secrets():
     text = repr(parse_settings({**PW, "password": "pw-999", "security_token": "tok-888"}))
     assert "pw-999" not in text
     assert "tok-888" not in text
+
+
+def test_setting_error_carries_message_as_error_list():
+    with pytest.raises(SettingError) as caught:
+        parse_settings({})
+    assert caught.value.errors == [str(caught.value)]
+
+
+def test_request_timeout_defaults_to_120_seconds():
+    assert parse_settings(CC).request_timeout == 120.0
+    assert parse_settings({**CC, "request_timeout": 7.5}).request_timeout == 7.5
+
+
+def test_rejects_path_in_missing_folder_is_invalid(tmp_path):
+    path = tmp_path / "absent" / "rejects.jsonl"
+    with pytest.raises(SettingError, match="does not exist"):
+        parse_settings({**CC, "rejects_path": str(path)})
+
+
+def test_rejects_path_that_is_a_directory_is_invalid(tmp_path):
+    with pytest.raises(SettingError, match="is a directory") as caught:
+        parse_settings({**CC, "rejects_path": str(tmp_path)})
+    assert "rejects.jsonl" in str(caught.value)
+
+
+def test_rejects_path_in_existing_folder_is_accepted(tmp_path):
+    path = tmp_path / "rejects.jsonl"
+    assert parse_settings({**CC, "rejects_path": str(path)}).rejects_path == str(path)
+    assert not path.exists()

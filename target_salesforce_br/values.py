@@ -1,0 +1,154 @@
+"""Field values as Salesforce's JSON takes them, and when two are the same.
+
+Records reach the target with floats as ``Decimal`` (the SDK parses JSON that
+way) and, from stream maps, possibly as date or time objects. Neither is JSON
+serializable, so they are turned into numbers and ISO 8601 strings. Salesforce
+returns numbers and date-times in its own forms (``5.0``,
+``2026-03-01T10:00:00.000+0000``), so comparing by text alone would rewrite
+an unchanged Contact on every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import typing as t
+from decimal import Decimal, InvalidOperation
+
+# A UTC offset written without a colon, as Salesforce writes it: +0000.
+_COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def to_json_value(value: t.Any) -> t.Any:  # noqa: ANN401
+    """Return the value in a form that JSON and Salesforce accept.
+
+    A ``Decimal`` becomes an int when it is whole and a float otherwise;
+    dates, times and date-times become ISO 8601 strings. Anything else is
+    returned as it is.
+    """
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return value
+
+
+# Salesforce field types by the JSON kind their values must have.
+_INTEGER_TYPES = frozenset({"int", "long"})
+_NUMBER_TYPES = frozenset({"double", "currency", "percent"})
+_TRUE_TEXT = frozenset({"true", "1", "yes"})
+_FALSE_TEXT = frozenset({"false", "0", "no"})
+
+
+class InvalidFieldValueError(ValueError):
+    """A value that the field's type cannot take."""
+
+
+def coerce_value(value: t.Any, field_type: str | None, *, text: bool) -> t.Any:  # noqa: ANN401
+    """Return the value in the JSON kind the Contact field's type requires.
+
+    Salesforce fails a whole sObject Collections request with
+    JSON_PARSER_ERROR when one record carries a value of the wrong JSON kind,
+    such as the string "4.5" for a Number field. Converting here, and
+    rejecting one record when conversion is impossible, keeps the other 199
+    records of the request.
+
+    Args:
+        value: A non-empty value from the record.
+        field_type: The field's type from describe, such as "double".
+        text: Whether the field takes text.
+
+    Raises:
+        InvalidFieldValueError: The value cannot be given the field's type.
+    """
+    if text:
+        return str(value)
+    if field_type == "boolean":
+        return _as_boolean(value)
+    if field_type in _INTEGER_TYPES or field_type in _NUMBER_TYPES:
+        number = _as_decimal(value)
+        if number is None:
+            msg = f"a {field_type} field needs a number"
+            raise InvalidFieldValueError(msg)
+        if field_type in _INTEGER_TYPES and number != number.to_integral_value():
+            msg = f"an {field_type} field needs a whole number"
+            raise InvalidFieldValueError(msg)
+        return to_json_value(number)
+    if field_type == "date":
+        try:
+            return dt.date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            msg = "a date field needs a date such as 1990-01-31"
+            raise InvalidFieldValueError(msg) from None
+    if field_type == "datetime":
+        moment = _as_datetime(value)
+        if moment is None:
+            msg = "a datetime field needs an ISO 8601 date-time"
+            raise InvalidFieldValueError(msg)
+        # Salesforce's REST form: yyyy-MM-ddTHH:mm:ss.SSS+HH:mm.
+        return moment.isoformat(timespec="milliseconds")
+    return value
+
+
+def _as_boolean(value: t.Any) -> bool:  # noqa: ANN401
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE_TEXT:
+        return True
+    if text in _FALSE_TEXT:
+        return False
+    msg = "a boolean field needs true or false"
+    raise InvalidFieldValueError(msg)
+
+
+def same_value(current: t.Any, new: t.Any, *, text: bool) -> bool:  # noqa: ANN401
+    """Tell whether writing ``new`` over ``current`` would change nothing.
+
+    Args:
+        current: The value Salesforce returned for the field.
+        new: The value the target would send.
+        text: Whether the field is a text field. Text is compared as text, so
+            that "0123" and "123" in a Phone field stay different.
+    """
+    if current is None:
+        return new is None
+    if text:
+        return str(current) == str(new)
+    if isinstance(current, bool) or isinstance(new, bool):
+        return str(current).lower() == str(new).lower()
+    current_number, new_number = _as_decimal(current), _as_decimal(new)
+    if current_number is not None and new_number is not None:
+        return current_number == new_number
+    current_moment, new_moment = _as_datetime(current), _as_datetime(new)
+    if current_moment is not None and new_moment is not None:
+        return current_moment == new_moment
+    return str(current) == str(new)
+
+
+def _as_decimal(value: t.Any) -> Decimal | None:  # noqa: ANN401
+    if isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _as_datetime(value: t.Any) -> dt.datetime | None:  # noqa: ANN401
+    text = str(value).strip()
+    if not _DATE_TIME.match(text):
+        return None
+    text = text.replace("Z", "+00:00").replace("z", "+00:00")
+    text = _COMPACT_OFFSET.sub(r"\1:\2", text)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        # Salesforce takes a date-time only with an offset or Z, so a value
+        # without one is read as UTC.
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment

@@ -1,0 +1,126 @@
+"""The console script as an operator runs it: its exit code and what it prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import VOTER_SCHEMA, base_config
+
+SCRIPT = Path(sys.executable).with_name("target-salesforce-br")
+VOTER_EMAIL = "cli.voter@example.org"
+VOTER_NAME = "Clivoterlastname"
+
+
+def run_cli(tmp_path, config, stdin, ca_path=None):
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    env = {**os.environ, "LOGLEVEL": "DEBUG"}
+    if ca_path:
+        env["REQUESTS_CA_BUNDLE"] = ca_path
+    return subprocess.run(
+        [str(SCRIPT), "--config", str(config_path)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def schema_line(key_properties=("id",)):
+    return json.dumps(
+        {
+            "type": "SCHEMA",
+            "stream": "voters",
+            "schema": {**VOTER_SCHEMA, "properties": {
+                **VOTER_SCHEMA["properties"], "voter_email": {"type": "string"}}},
+            "key_properties": list(key_properties),
+        }
+    )
+
+
+def record_line(record):
+    return json.dumps({"type": "RECORD", "stream": "voters", "record": record})
+
+
+@pytest.mark.parametrize(
+    ("config", "fragment"),
+    [
+        ({}, "No login settings"),
+        ({"client_id": "key", "domain": "acme.my"}, "needs client_secret"),
+        ({"client_id": "k", "client_secret": "s", "domain": "acme.my",
+          "security_token": "t"}, "Keep one login flow"),
+        ({"client_id": "k", "client_secret": "s", "domain": "acme.my",
+          "request_timeout": 0}, "request_timeout 0 is invalid"),
+        ({"client_id": "k", "client_secret": "s", "domain": "acme.my",
+          "rejects_path": "/nonexistent-folder/rejects.jsonl"}, "does not exist"),
+        ({"client_id": "k", "client_secret": "s", "domain": "acme.my",
+          "load_method": "overwrite"}, "load_method"),
+    ],
+)
+def test_config_error_is_printed(tmp_path, config, fragment):
+    result = run_cli(tmp_path, config, "")
+    assert result.returncode == 1
+    assert fragment in result.stderr
+    assert "Config validation failed" in result.stderr
+
+
+def test_malformed_line_is_not_echoed(emu, tmp_path):
+    broken = record_line({"id": 1, "email": VOTER_EMAIL, "last_name": VOTER_NAME})[:-1]
+    stdin = "\n".join([schema_line(), broken]) + "\n"
+    result = run_cli(tmp_path, base_config(emu), stdin, emu.ca_path)
+
+    assert result.returncode != 0
+    assert "not valid JSON" in result.stderr
+    assert VOTER_EMAIL not in result.stderr + result.stdout
+    assert VOTER_NAME not in result.stderr + result.stdout
+
+
+def test_message_missing_key_is_not_echoed(emu, tmp_path):
+    no_stream = json.dumps({"type": "RECORD", "record": {"email": VOTER_EMAIL}})
+    stdin = "\n".join([schema_line(), no_stream]) + "\n"
+    result = run_cli(tmp_path, base_config(emu), stdin, emu.ca_path)
+
+    assert result.returncode != 0
+    assert "lacks the required key(s) stream" in result.stderr
+    assert VOTER_EMAIL not in result.stderr + result.stdout
+
+
+def test_login_checked_when_no_record_has_email(emu, tmp_path):
+    config = {**base_config(emu), "client_secret": "wrong-secret-value"}
+    stdin = "\n".join([schema_line(), record_line({"id": 1, "first_name": "Nomail"})]) + "\n"
+    result = run_cli(tmp_path, config, stdin, emu.ca_path)
+
+    assert result.returncode != 0
+    assert "LoginError" in result.stderr
+    assert "wrong-secret-value" not in result.stderr
+    assert "{content}" not in result.stderr
+    assert emu.records("Topic") == []
+
+
+def test_login_checked_on_empty_input(emu, tmp_path):
+    config = {**base_config(emu), "client_secret": "wrong-secret-value"}
+    result = run_cli(tmp_path, config, "", emu.ca_path)
+    assert result.returncode != 0
+    assert "LoginError" in result.stderr
+
+
+def test_email_key_property_not_logged(emu, tmp_path):
+    stdin = "\n".join([
+        schema_line(key_properties=("voter_email",)),
+        record_line({"id": 1, "voter_email": VOTER_EMAIL, "email": "not-an-email",
+                     "last_name": VOTER_NAME}),
+    ]) + "\n"
+    result = run_cli(tmp_path, base_config(emu), stdin, emu.ca_path)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Rejected record #1 in stream voters: INVALID_EMAIL_ADDRESS" in result.stderr
+    assert VOTER_EMAIL not in result.stderr + result.stdout
+    assert VOTER_NAME not in result.stderr + result.stdout

@@ -1,0 +1,105 @@
+"""JSON forms of field values and the comparison that skips unchanged writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from target_salesforce_br.values import (
+    InvalidFieldValueError,
+    coerce_value,
+    same_value,
+    to_json_value,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("4.5"), 4.5),
+        (Decimal("5.00"), 5),
+        (dt.date(1990, 1, 2), "1990-01-02"),
+        (dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.timezone.utc), "2026-03-01T10:00:00+00:00"),
+        ("text", "text"),
+        (True, True),
+    ],
+)
+def test_json_value_forms(value, expected):
+    assert to_json_value(value) == expected
+    assert type(to_json_value(value)) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("current", "new"),
+    [
+        (5.0, 5),
+        (4.5, Decimal("4.50")),
+        ("2026-03-01T10:00:00.000+0000", "2026-03-01T10:00:00+00:00"),
+        ("2026-03-01T10:00:00.000+0000", "2026-03-01T12:00:00+02:00"),
+        ("2026-03-01T10:00:00.000+0000", "2026-03-01T10:00:00Z"),
+        ("1990-01-02", "1990-01-02"),
+        (True, True),
+    ],
+)
+def test_same_value_in_salesforce_form(current, new):
+    assert same_value(current, new, text=False)
+
+
+@pytest.mark.parametrize(
+    ("current", "new"),
+    [
+        (5.0, 6),
+        ("2026-03-01T10:00:00.000+0000", "2026-03-01T10:00:01+00:00"),
+        ("1990-01-02", "1990-01-03"),
+        (None, "x"),
+        (True, False),
+    ],
+)
+def test_different_value_is_written(current, new):
+    assert not same_value(current, new, text=False)
+
+
+def test_text_fields_compare_as_text():
+    assert not same_value("0123", "123", text=True)
+    assert not same_value("5.0", "5", text=True)
+    assert same_value("Ann", "Ann", text=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "field_type", "expected"),
+    [
+        ("4.5", "double", 4.5),
+        (Decimal("7"), "int", 7),
+        ("12", "currency", 12),
+        ("TRUE", "boolean", True),
+        ("0", "boolean", False),
+        ("1990-01-02", "date", "1990-01-02"),
+        ("2026-03-01T12:00:00Z", "datetime", "2026-03-01T12:00:00.000+00:00"),
+        ("2026-03-01T12:00:00.123456-05:00", "datetime", "2026-03-01T12:00:00.123-05:00"),
+        ("2026-03-01T12:00:00", "datetime", "2026-03-01T12:00:00.000+00:00"),
+        ("003000000000001AAA", "reference", "003000000000001AAA"),
+    ],
+)
+def test_coerce_to_field_type(value, field_type, expected):
+    assert coerce_value(value, field_type, text=False) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "field_type"),
+    [
+        ("soon", "double"),
+        ("4.5", "int"),
+        ("maybe", "boolean"),
+        ("1990-13-45", "date"),
+        ("yesterday", "datetime"),
+    ],
+)
+def test_coerce_rejects_wrong_kind(value, field_type):
+    with pytest.raises(InvalidFieldValueError, match=field_type):
+        coerce_value(value, field_type, text=False)
+
+
+def test_coerce_text_field_gives_string():
+    assert coerce_value(Decimal("5"), "string", text=True) == "5"
