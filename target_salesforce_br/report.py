@@ -11,18 +11,17 @@ import hashlib
 import json
 import logging
 import os
-import re
 import threading
 import typing as t
 from collections import Counter
 from dataclasses import dataclass, field
 
+from target_salesforce_br.statuses import looks_like_status
+
 logger = logging.getLogger("target_salesforce_br")
 
 _MAX_STATUS_CHARS = 60
 _MAX_REFS_LOGGED = 3
-# An unknown status shaped like a status code is logged as it is.
-_CODE_CHARS = re.compile(r"^[a-z0-9_\-]+$")
 
 
 @dataclass
@@ -31,6 +30,7 @@ class RunSummary:
 
     records_read: int = 0
     without_email: int = 0
+    deleted_at_source: int = 0
     merged: int = 0
     created: int = 0
     updated: int = 0
@@ -78,6 +78,7 @@ class RunSummary:
         org_usage = f"; org usage {usage[0]}/{usage[1]}" if usage else ""
         return (
             f"records read={self.records_read}, without email={self.without_email}, "
+            f"deleted at source={self.deleted_at_source}, "
             f"merged={self.merged}, contacts created={self.created}, "
             f"updated={self.updated}, unchanged={self.unchanged}, "
             f"ambiguous={self.ambiguous}, "
@@ -96,15 +97,12 @@ class RunSummary:
 def _printable_status(value: str) -> str:
     """Return the status for a log line, or a description when it may be personal.
 
-    A value is shown when it is shaped like a status code (lower-case letters,
-    digits, ``_`` and ``-``) or starts with ``BR:``. Anything else, such as
-    "Ann Lee", could be a name from a wrongly mapped column, so only its
-    length and a short fingerprint are logged, enough to tell values apart.
+    Only a value shaped like a status code or a BR Topic name is shown.
+    Anything else, such as "Ann" or "BR:Ann", could be a name from a wrongly
+    mapped column, so only its length and a short fingerprint are logged,
+    enough to tell values apart and to check a guess against.
     """
-    printable = "@" not in value and (
-        _CODE_CHARS.match(value) or value[:3].upper() == "BR:"
-    )
-    if not printable:
+    if "@" in value or not looks_like_status(value):
         digest = hashlib.sha256(value.encode()).hexdigest()[:8]
         return f"(a value of {len(value)} characters, fingerprint {digest})"
     if len(value) > _MAX_STATUS_CHARS:
@@ -132,6 +130,22 @@ def log_reject(stream: str, refs: list[str], code: str) -> None:
         code,
         extra={"stream": stream, "record_refs": refs, "error_code": code},
     )
+
+
+def reject_record(  # noqa: PLR0913 - one record's facts, each needed
+    summary: RunSummary,
+    rejects: RejectsFile,
+    *,
+    stream: str,
+    ref: str,
+    record: dict[str, t.Any],
+    code: str,
+    message: str,
+) -> None:
+    """Count, log and file one record that the target sets aside itself."""
+    summary.rejected[code] += 1
+    log_reject(stream, [ref], code)
+    rejects.write(stream, record, code, message)
 
 
 class RejectsFile:

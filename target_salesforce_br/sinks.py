@@ -14,8 +14,8 @@ from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from typing_extensions import override
 
-from target_salesforce_br.report import log_reject
-from target_salesforce_br.voters import VoterMerger, is_personal_field
+from target_salesforce_br.report import reject_record
+from target_salesforce_br.voters import is_personal_field
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
@@ -66,7 +66,11 @@ class PrivateValidator(BaseJSONSchemaValidator):
 
 
 class VoterSink(BatchSink):
-    """Buffer voter records of one stream and write them in batches."""
+    """Hand one stream's voter records to the run's shared buffer.
+
+    Records of all streams wait in one buffer on the target, in the order
+    they arrived, and a drain of any sink writes all of them.
+    """
 
     def __init__(
         self,
@@ -75,13 +79,9 @@ class VoterSink(BatchSink):
         schema: dict[str, t.Any],
         key_properties: t.Sequence[str] | None,
     ) -> None:
-        """Keep the target, which owns the Salesforce writer and run counters."""
+        """Keep the target, which owns the buffer, the writer and run counters."""
         super().__init__(target, stream_name, schema, key_properties)
         self._owner = target
-        self._seen = 0
-        # The buffer lives on the sink, not in the SDK's batch context, because
-        # the SDK logs that context at DEBUG after every record.
-        self._pending: list[tuple[str, dict[str, t.Any]]] = []
         self._ref_keys = [k for k in (key_properties or []) if not is_personal_field(k)]
 
     @override
@@ -89,6 +89,25 @@ class VoterSink(BatchSink):
         """Log in and check the org when the first stream starts."""
         super().setup()
         self._owner.prepare()
+
+    @property
+    @override
+    def include_sdc_metadata_properties(self) -> bool:
+        """Keep the tap's ``_sdc_deleted_at``, which marks a row deleted at the source.
+
+        The SDK drops Singer metadata from records unless this is true; the
+        writer ignores every other ``_sdc_`` field.
+        """
+        return True
+
+    @override
+    def activate_version(self, new_version: int) -> None:
+        """Ignore ACTIVATE_VERSION, because Contacts are never deleted."""
+        self.logger.debug(
+            "Ignoring ACTIVATE_VERSION %s for stream %s; Contacts are never deleted",
+            new_version,
+            self.stream_name,
+        )
 
     @override
     def get_validator(self) -> BaseJSONSchemaValidator | None:
@@ -107,78 +126,48 @@ class VoterSink(BatchSink):
     ) -> None:
         """Keep date and time values as the tap's ISO 8601 strings.
 
-        Salesforce takes those strings as they are. The SDK would turn them
-        into Python objects, which JSON cannot carry, and would stop the run
-        on a value it cannot parse, with the value in the error. Left as text,
-        a value is converted for its Contact field by the writer, and one it
-        cannot convert rejects only its own record.
+        The SDK would turn them into Python objects, which JSON cannot carry,
+        and would stop the run on a value it cannot parse, with the value in
+        the error. Left as text, a value is converted for its Contact field
+        when the batch is merged, and one that cannot be converted rejects
+        only its own record.
         """
 
     @override
     def process_record(self, record: dict[str, t.Any], context: dict) -> None:
         """Buffer the record, or reject it when it failed schema validation."""
-        self._seen += 1
-        reference = self._reference(record)
+        pending = self._owner.pending
+        reference = self._reference(record, pending.next_position(self.stream_name))
         failure = (
             self._record_validator.take_failure() if self._record_validator else None
         )
-        if failure is not None:
-            self._reject_invalid(reference, record, failure)
+        if failure is None:
+            pending.add(self.stream_name, reference, record)
             return
-        self._pending.append((reference, record))
+        summary = self._owner.summary
+        summary.records_read += 1
+        reject_record(
+            summary,
+            self._owner.rejects,
+            stream=self.stream_name,
+            ref=reference,
+            record=record,
+            code=INVALID_RECORD,
+            message=failure,
+        )
 
-    def _reference(self, record: dict[str, t.Any]) -> str:
+    def _reference(self, record: dict[str, t.Any], position: int) -> str:
         """Name the record by its non-personal key properties, or its position."""
         keys = []
         for key in self._ref_keys:
             value = str(record.get(key))
             if "@" in value:
                 # A key that looks like an email is personal whatever its name.
-                return f"#{self._seen}"
+                return f"#{position}"
             keys.append(f"{key}={value[:_MAX_KEY_CHARS]}")
-        return ",".join(keys) if keys else f"#{self._seen}"
-
-    def _reject_invalid(
-        self, reference: str, record: dict[str, t.Any], failure: str
-    ) -> None:
-        """Count, log and file a record that fails the stream's schema."""
-        summary = self._owner.summary
-        summary.records_read += 1
-        summary.rejected[INVALID_RECORD] += 1
-        log_reject(self.stream_name, [reference], INVALID_RECORD)
-        self._owner.rejects.write(self.stream_name, record, INVALID_RECORD, failure)
+        return ",".join(keys) if keys else f"#{position}"
 
     @override
     def process_batch(self, context: dict) -> None:
-        """Merge the batch's records by email and write them to Salesforce."""
-        records, self._pending = self._pending, []
-        if not records:
-            return
-        summary = self._owner.summary
-        merger = VoterMerger(self._owner.settings.field_mapping)
-        for reference, record in records:
-            merger.add(self.stream_name, record, reference)
-
-        result = merger.result
-        summary.records_read += len(records)
-        summary.without_email += result.without_email
-        summary.merged += result.merged
-        for value in result.unknown_statuses:
-            summary.note_unknown_status(value, self.stream_name)
-        for record_field in result.structured_fields:
-            summary.note_structured_value(record_field, self.stream_name)
-
-        voters = list(result.voters.values())
-        if voters:
-            try:
-                self._owner.writer.write(self.stream_name, voters)
-            except Exception:
-                self._owner.log_summary(stopped=True)
-                self._owner.rejects.close()
-                raise
-        self.logger.info(
-            "Wrote a batch of %d records (%d voters, %d without email)",
-            len(records),
-            len(voters),
-            result.without_email,
-        )
+        """Write every stream's buffered records."""
+        self._owner.write_pending()

@@ -13,6 +13,7 @@ from singer_sdk import typing as th
 from singer_sdk.target_base import Target
 from typing_extensions import override
 
+from target_salesforce_br.batch import PendingRecords, write_records
 from target_salesforce_br.client import Credentials, SalesforceClient
 from target_salesforce_br.org import check_contact_fields, ensure_topics
 from target_salesforce_br.privacy import install_log_redaction
@@ -230,10 +231,11 @@ class TargetSalesforceBR(Target):
             validate_config=validate_config,
             setup_mapper=setup_mapper,
         )
-        install_log_redaction()
+        install_log_redaction(self.logger)
         self.settings = parse_settings(self.config)
         self.summary = RunSummary()
         self.rejects = RejectsFile(self.settings.rejects_path)
+        self.pending = PendingRecords()
         self._client: SalesforceClient | None = None
         self._writer: ContactWriter | None = None
         self._summary_logged = False
@@ -244,7 +246,11 @@ class TargetSalesforceBR(Target):
     def writer(self) -> ContactWriter:
         """The Contact writer, created with the start-of-run checks on first use."""
         if self._writer is None:
-            self._writer = self._prepare()
+            try:
+                self._writer = self._prepare()
+            except Exception:
+                self.log_summary(stopped=True)
+                raise
         return self._writer
 
     def _prepare(self) -> ContactWriter:
@@ -284,6 +290,32 @@ class TargetSalesforceBR(Target):
         setup stops even a run whose records carry no email.
         """
         _ = self.writer
+
+    def write_pending(self) -> None:
+        """Write the records of every stream held since the last write."""
+        records = self.pending.take()
+        if not records:
+            return
+        try:
+            result = write_records(
+                records,
+                writer=self.writer,
+                field_mapping=self.settings.field_mapping,
+                summary=self.summary,
+                rejects=self.rejects,
+            )
+        except Exception:
+            self.log_summary(stopped=True)
+            self.rejects.close()
+            raise
+        self.logger.info(
+            "Processed a batch of %d records: %d voters, %d without email, "
+            "%d set aside before writing",
+            len(records),
+            len(result.voters),
+            result.without_email,
+            len(result.rejected),
+        )
 
     @override
     def process_endofpipe(self) -> None:

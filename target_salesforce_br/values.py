@@ -17,7 +17,10 @@ from decimal import Decimal, InvalidOperation
 
 # A UTC offset written without a colon, as Salesforce writes it: +0000.
 _COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
-_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# Characters above this code point take two UTF-16 code units.
+_LAST_BMP_CODE_POINT = 0xFFFF
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def to_json_value(value: t.Any) -> t.Any:  # noqa: ANN401
@@ -42,7 +45,7 @@ _FALSE_TEXT = frozenset({"false", "0", "no"})
 
 
 class InvalidFieldValueError(ValueError):
-    """A value that the field's type cannot take."""
+    """Raised for a value that the field's type cannot take."""
 
 
 def coerce_value(value: t.Any, field_type: str | None, *, text: bool) -> t.Any:  # noqa: ANN401
@@ -76,19 +79,32 @@ def coerce_value(value: t.Any, field_type: str | None, *, text: bool) -> t.Any: 
             raise InvalidFieldValueError(msg)
         return to_json_value(number)
     if field_type == "date":
-        try:
-            return dt.date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            msg = "a date field needs a date such as 1990-01-31"
-            raise InvalidFieldValueError(msg) from None
+        return _as_date_text(value)
     if field_type == "datetime":
         moment = _as_datetime(value)
         if moment is None:
             msg = "a datetime field needs an ISO 8601 date-time"
             raise InvalidFieldValueError(msg)
-        # Salesforce's REST form: yyyy-MM-ddTHH:mm:ss.SSS+HH:mm.
+        # Salesforce's REST form is yyyy-MM-ddTHH:mm:ss.SSS+HH:mm, and it keeps
+        # date-times to the second, so the fraction is always .000.
         return moment.isoformat(timespec="milliseconds")
     return value
+
+
+def _as_date_text(value: t.Any) -> str:  # noqa: ANN401
+    """Return a date as yyyy-MM-dd; a date-time gives its date as written.
+
+    Taps send date columns either as dates or as date-times at midnight,
+    such as 1990-01-31T00:00:00+00:00.
+    """
+    text = str(value).strip()
+    if _DATE_TIME.match(text):
+        text = text[:10]
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        msg = "a date field needs a date such as 1990-01-31"
+        raise InvalidFieldValueError(msg) from None
 
 
 def _as_boolean(value: t.Any) -> bool:  # noqa: ANN401
@@ -101,6 +117,30 @@ def _as_boolean(value: t.Any) -> bool:  # noqa: ANN401
         return False
     msg = "a boolean field needs true or false"
     raise InvalidFieldValueError(msg)
+
+
+def text_length(text: str) -> int:
+    """Return the length of a text value as a Salesforce field counts it.
+
+    A character outside the Basic Multilingual Plane, such as an emoji,
+    counts as two, the stricter reading of Salesforce's length rule.
+    NOTE: whether Salesforce counts such a character as one or two is not
+    confirmed.
+    """
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut_to_length(text: str, length: int) -> str:
+    """Cut text to at most ``length`` UTF-16 code units, never inside a character."""
+    prefix = []
+    used = 0
+    for character in text:
+        size = 2 if ord(character) > _LAST_BMP_CODE_POINT else 1
+        if used + size > length:
+            break
+        prefix.append(character)
+        used += size
+    return "".join(prefix)
 
 
 def same_value(current: t.Any, new: t.Any, *, text: bool) -> bool:  # noqa: ANN401
@@ -138,8 +178,11 @@ def _as_decimal(value: t.Any) -> Decimal | None:  # noqa: ANN401
 
 
 def _as_datetime(value: t.Any) -> dt.datetime | None:  # noqa: ANN401
+    """Parse an ISO 8601 date-time, or a date as its midnight, to the second."""
     text = str(value).strip()
-    if not _DATE_TIME.match(text):
+    if _DATE_ONLY.match(text):
+        text += "T00:00:00"
+    elif not _DATE_TIME.match(text):
         return None
     text = text.replace("Z", "+00:00").replace("z", "+00:00")
     text = _COMPACT_OFFSET.sub(r"\1:\2", text)
@@ -151,4 +194,4 @@ def _as_datetime(value: t.Any) -> dt.datetime | None:  # noqa: ANN401
         # Salesforce takes a date-time only with an offset or Z, so a value
         # without one is read as UTC.
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment
+    return moment.replace(microsecond=0)

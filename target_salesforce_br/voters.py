@@ -12,7 +12,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from target_salesforce_br.statuses import parse_statuses
-from target_salesforce_br.values import to_json_value
+from target_salesforce_br.values import InvalidFieldValueError, to_json_value
 
 # Record field -> Contact field written when the record carries a value.
 STANDARD_FIELDS: dict[str, str] = {
@@ -24,6 +24,13 @@ STANDARD_FIELDS: dict[str, str] = {
     "state": "MailingState",
     "postal_code": "MailingPostalCode",
 }
+
+# Singer metadata that a log-based tap sets on a row deleted at the source.
+DELETED_AT = "_sdc_deleted_at"
+
+# The reject code for a record with a value that its Contact field's type
+# cannot take, such as "soon" for a date. It is the target's own.
+INVALID_FIELD_VALUE = "INVALID_FIELD_VALUE"
 
 # Record fields the target reads itself; field_mapping may not redirect them.
 RESERVED_FIELDS = frozenset({"email", "br_status", "utm_campaign"})
@@ -61,12 +68,24 @@ def normalize_email(value: t.Any) -> str | None:  # noqa: ANN401
     return text or None
 
 
+_ASCII_UPPER_TO_LOWER = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+)
+
+
 def email_key(email: str) -> str:
     """Return the form under which two emails match.
 
-    Salesforce compares Email without regard to case, so the key is casefolded.
+    Salesforce compares Email without regard to case. Only A to Z are
+    folded: full Unicode case folding would equate ``STRAßE@x.org`` with
+    ``strasse@x.org`` and merge two different voters.
+
+    NOTE: in an org with Email Address Internationalization, Salesforce may
+    also match non-ASCII letters in another case. Such a pair is kept apart
+    here, and its lookup finds no Contact under this key, so a second
+    Contact could be created.
     """
-    return email.casefold()
+    return email.translate(_ASCII_UPPER_TO_LOWER)
 
 
 def clean_value(value: t.Any) -> t.Any:  # noqa: ANN401
@@ -102,8 +121,19 @@ class Voter:
 
     @property
     def key(self) -> str:
-        """The casefolded email that identifies this voter."""
+        """The email in the form under which it matches other emails."""
         return email_key(self.email)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A record kept out of the merge, with the reason for the rejects file."""
+
+    stream: str
+    ref: str
+    record: dict[str, t.Any]
+    code: str
+    message: str
 
 
 @dataclass
@@ -112,10 +142,23 @@ class MergeResult:
 
     voters: dict[str, Voter] = field(default_factory=dict)
     without_email: int = 0
+    deleted_at_source: int = 0
     merged: int = 0
+    # (stream, value) of each unknown status, once per record.
+    unknown_statuses: list[tuple[str, str]] = field(default_factory=list)
+    # (stream, record field) of each object or array value not written.
+    structured_fields: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[SetAside] = field(default_factory=list)
+
+
+@dataclass
+class _Contribution:
+    """The fields, utm_campaign and statuses that one record adds to its voter."""
+
+    fields: dict[str, t.Any] = field(default_factory=dict)
+    utm_campaign: str | None = None
+    statuses: set[str] = field(default_factory=set)
     unknown_statuses: list[str] = field(default_factory=list)
-    # Record field names whose object or array value was not written, once
-    # per record and field.
     structured_fields: list[str] = field(default_factory=list)
 
 
@@ -125,15 +168,28 @@ class VoterMerger:
     Args:
         field_mapping: Record field -> Contact field, for fields beyond the
             standard ones. It takes precedence over the standard mapping.
+        coerce: Converts a value for a Contact field, given the field's API
+            name and the value, and raises InvalidFieldValueError when the
+            field's type cannot take it. None keeps values as they are.
     """
 
-    def __init__(self, field_mapping: t.Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        field_mapping: t.Mapping[str, str] | None = None,
+        coerce: t.Callable[[str, t.Any], t.Any] | None = None,
+    ) -> None:
         """Start an empty batch with the standard and the configured mapping."""
         self._mapping = {**STANDARD_FIELDS, **(field_mapping or {})}
+        self._coerce = coerce
         self.result = MergeResult()
 
     def add(self, stream: str, record: dict[str, t.Any], ref: str) -> None:
-        """Add one record; a record without a usable email is only counted.
+        """Add one record, or count or set it aside when it cannot be written.
+
+        A record without a usable email or deleted at the source is counted.
+        A record with a value its Contact field cannot take is set aside
+        whole, before it is merged, so the records it shares an email with
+        are still written.
 
         Args:
             stream: Name of the stream the record came from.
@@ -141,13 +197,24 @@ class VoterMerger:
             ref: A reference to the record that holds no personal data, used
                 in log lines about it.
         """
+        if record.get(DELETED_AT) is not None:
+            self.result.deleted_at_source += 1
+            return
         raw_email = record.get("email")
         if is_structured(raw_email):
-            self.result.structured_fields.append("email")
+            self.result.structured_fields.append((stream, "email"))
             raw_email = None
         email = normalize_email(raw_email)
         if email is None:
             self.result.without_email += 1
+            return
+
+        try:
+            contribution = self._contribution(record)
+        except InvalidFieldValueError as exc:
+            self.result.rejected.append(
+                SetAside(stream, ref, record, INVALID_FIELD_VALUE, str(exc))
+            )
             return
 
         voter = self.result.voters.get(email_key(email))
@@ -157,29 +224,51 @@ class VoterMerger:
         else:
             self.result.merged += 1
             voter.email = email
-
-        self._apply(voter, record)
+        self._apply(voter, contribution, stream)
         voter.sources.append((stream, record))
         voter.refs.append(ref)
 
-    def _apply(self, voter: Voter, record: dict[str, t.Any]) -> None:
+    def _contribution(self, record: dict[str, t.Any]) -> _Contribution:
+        """Read the record's values, converted for their Contact fields."""
+        part = _Contribution()
         for record_field, contact_field in self._mapping.items():
-            value = self._writable(record, record_field)
-            if value is not None:
-                voter.fields[contact_field] = value
+            value = self._writable(record, record_field, part)
+            if value is None:
+                continue
+            if self._coerce is not None:
+                try:
+                    value = self._coerce(contact_field, value)
+                except InvalidFieldValueError as exc:
+                    msg = f"{record_field} -> Contact field {contact_field}: {exc}"
+                    raise InvalidFieldValueError(msg) from None
+            part.fields[contact_field] = value
 
-        utm = self._writable(record, "utm_campaign")
+        utm = self._writable(record, "utm_campaign", part)
         if utm is not None:
-            voter.utm_campaign = str(utm)
+            part.utm_campaign = str(utm)
 
         parsed = parse_statuses(record.get("br_status"))
-        voter.statuses |= parsed.codes
-        self.result.unknown_statuses.extend(parsed.unknown)
+        part.statuses = set(parsed.codes)
+        part.unknown_statuses = list(parsed.unknown)
+        return part
 
-    def _writable(self, record: dict[str, t.Any], record_field: str) -> t.Any:  # noqa: ANN401
-        """Return the value to write, or None, and count an object or array."""
+    def _apply(self, voter: Voter, part: _Contribution, stream: str) -> None:
+        voter.fields.update(part.fields)
+        if part.utm_campaign is not None:
+            voter.utm_campaign = part.utm_campaign
+        voter.statuses |= part.statuses
+        self.result.unknown_statuses.extend((stream, v) for v in part.unknown_statuses)
+        self.result.structured_fields.extend(
+            (stream, f) for f in part.structured_fields
+        )
+
+    @staticmethod
+    def _writable(
+        record: dict[str, t.Any], record_field: str, part: _Contribution
+    ) -> t.Any:  # noqa: ANN401
+        """Return the value to write, or None, and note an object or array."""
         value = record.get(record_field)
         if is_structured(value):
-            self.result.structured_fields.append(record_field)
+            part.structured_fields.append(record_field)
             return None
         return clean_value(value)

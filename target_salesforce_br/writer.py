@@ -19,7 +19,12 @@ from target_salesforce_br.client import COLLECTION_LIMIT
 from target_salesforce_br.report import log_reject
 from target_salesforce_br.settings import DuplicatePolicy
 from target_salesforce_br.soql import MAX_LITERAL_CHARS, chunk_in_clause
-from target_salesforce_br.values import InvalidFieldValueError, coerce_value, same_value
+from target_salesforce_br.values import (
+    coerce_value,
+    cut_to_length,
+    same_value,
+    text_length,
+)
 from target_salesforce_br.voters import email_key
 
 if t.TYPE_CHECKING:
@@ -40,10 +45,6 @@ ASSIGNMENT_QUERY_LIMIT = 1100
 # The reject code for a record whose email matches several Contacts when
 # duplicate_contacts is "skip". It is the target's own, not Salesforce's.
 AMBIGUOUS_EMAIL = "AMBIGUOUS_EMAIL"
-
-# The reject code for a record with a value that its Contact field's type
-# cannot take, such as "soon" for a date. It is the target's own.
-INVALID_FIELD_VALUE = "INVALID_FIELD_VALUE"
 
 
 @dataclass
@@ -126,14 +127,17 @@ class ContactWriter:
             if settings.allow_save_on_duplicate_alert
             else None
         )
+        # Keys of the voters already rejected in the current batch.
+        self._rejected: set[str] = set()
 
-    def write(self, stream: str, voters: list[Voter]) -> None:
+    def write(self, voters: list[Voter]) -> None:
         """Write one batch: look up, create, update, then assign Topics."""
         existing = self._lookup(voters)
-        plan = self._plan(stream, voters, existing)
-        self._send_creates(stream, plan)
-        self._send_updates(stream, plan)
-        self._assign_topics(stream, voters, plan)
+        self._rejected = set()
+        plan = self._plan(voters, existing)
+        self._send_creates(plan)
+        self._send_updates(plan)
+        self._assign_topics(voters, plan)
 
     # Lookup
 
@@ -156,22 +160,19 @@ class ContactWriter:
 
     def _plan(
         self,
-        stream: str,
         voters: list[Voter],
         existing: dict[str, list[dict[str, t.Any]]],
     ) -> _Plan:
         plan = _Plan()
         for voter in voters:
-            values = self._values(stream, voter)
-            if values is None:
-                continue
+            values = self._values(voter)
             matches = existing.get(voter.key, [])
             if not matches:
                 plan.creates.append((voter, self._create_payload(voter, values)))
                 continue
             if len(matches) > 1:
                 self._summary.ambiguous += 1
-                matches = self._choose(stream, voter, matches)
+                matches = self._choose(voter, matches)
             for contact in matches:
                 changes = _changes(values, contact, self._fields)
                 if changes:
@@ -182,7 +183,7 @@ class ContactWriter:
         return plan
 
     def _choose(
-        self, stream: str, voter: Voter, matches: list[dict[str, t.Any]]
+        self, voter: Voter, matches: list[dict[str, t.Any]]
     ) -> list[dict[str, t.Any]]:
         """Pick the Contacts that receive the record when several share its email."""
         policy = self._settings.duplicate_contacts
@@ -196,37 +197,29 @@ class ContactWriter:
         if policy is DuplicatePolicy.ALL:
             return by_age
         self._reject(
-            stream,
             voter,
             AMBIGUOUS_EMAIL,
             f"{len(matches)} Contacts share this email and duplicate_contacts is skip",
         )
         return []
 
-    def _values(self, stream: str, voter: Voter) -> dict[str, t.Any] | None:
-        """Return the voter's field values in their fields' types, or None.
+    def coerce_field(self, name: str, value: t.Any) -> t.Any:  # noqa: ANN401
+        """Convert a value for a Contact field's type.
 
-        A value that its field's type cannot take rejects the voter here,
-        because Salesforce would fail the whole request for it.
+        Raises:
+            InvalidFieldValueError: The field's type cannot take the value.
         """
-        values = {}
-        for name, value in voter.fields.items():
-            field_type = self._fields.describe.get(name, {}).get("type")
-            try:
-                values[name] = coerce_value(
-                    value, field_type, text=self._fields.is_text(name)
-                )
-            except InvalidFieldValueError as exc:
-                self._reject(
-                    stream, voter, INVALID_FIELD_VALUE, f"Contact field {name}: {exc}"
-                )
-                return None
+        field_type = self._fields.describe.get(name, {}).get("type")
+        return coerce_value(value, field_type, text=self._fields.is_text(name))
+
+    def _values(self, voter: Voter) -> dict[str, t.Any]:
+        values = dict(voter.fields)
         utm_field = self._fields.utm_field
         if utm_field and voter.utm_campaign is not None:
             utm = voter.utm_campaign
             length = self._fields.utm_length
-            if length is not None and len(utm) > length:
-                utm = utm[:length]
+            if length is not None and text_length(utm) > length:
+                utm = cut_to_length(utm, length)
                 self._summary.utm_truncated += 1
             values[utm_field] = utm
         return values
@@ -241,7 +234,7 @@ class ContactWriter:
 
     # Contact writes
 
-    def _send_creates(self, stream: str, plan: _Plan) -> None:
+    def _send_creates(self, plan: _Plan) -> None:
         for chunk in _chunks(plan.creates):
             results = self._client.create(
                 "Contact", [payload for _, payload in chunk], self._headers
@@ -252,9 +245,9 @@ class ContactWriter:
                     plan.contact_ids[voter.key].append(result["id"])
                     plan.new_ids.add(result["id"])
                 else:
-                    self._reject(stream, voter, *_first_error(result))
+                    self._reject(voter, *_first_error(result))
 
-    def _send_updates(self, stream: str, plan: _Plan) -> None:
+    def _send_updates(self, plan: _Plan) -> None:
         for chunk in _chunks(plan.updates):
             results = self._client.update(
                 "Contact", [payload for _, payload in chunk], self._headers
@@ -264,11 +257,11 @@ class ContactWriter:
                     self._summary.updated += 1
                     plan.contact_ids[voter.key].append(payload["id"])
                 else:
-                    self._reject(stream, voter, *_first_error(result))
+                    self._reject(voter, *_first_error(result))
 
     # Topics
 
-    def _assign_topics(self, stream: str, voters: list[Voter], plan: _Plan) -> None:
+    def _assign_topics(self, voters: list[Voter], plan: _Plan) -> None:
         """Add the TopicAssignments each voter's statuses call for.
 
         Assignments only accumulate: existing ones are read first and not sent
@@ -288,7 +281,7 @@ class ContactWriter:
         present = self._existing_assignments(old_contacts)
         missing = [w for w in wanted if (w[1], w[2]) not in present]
         self._summary.assignments_existing += len(wanted) - len(missing)
-        self._create_assignments(stream, missing)
+        self._create_assignments(missing)
 
     def _existing_assignments(self, contact_ids: list[str]) -> set[tuple[str, str]]:
         if not contact_ids:
@@ -308,9 +301,7 @@ class ContactWriter:
                 present.add((row["EntityId"], row["TopicId"]))
         return present
 
-    def _create_assignments(
-        self, stream: str, missing: list[tuple[Voter, str, str]]
-    ) -> None:
+    def _create_assignments(self, missing: list[tuple[Voter, str, str]]) -> None:
         for chunk in _chunks(missing):
             records = [{"EntityId": c, "TopicId": topic} for _, c, topic in chunk]
             results = self._client.create("TopicAssignment", records)
@@ -323,13 +314,21 @@ class ContactWriter:
                     # Assigned since the lookup, or the lookup missed it.
                     self._summary.assignments_existing += 1
                 else:
-                    self._reject(stream, voter, code, message)
+                    self._reject(voter, code, message)
 
     # Rejects
 
-    def _reject(self, stream: str, voter: Voter, code: str, message: str) -> None:
-        """Count, log and file a voter's records that Salesforce did not take."""
+    def _reject(self, voter: Voter, code: str, message: str) -> None:
+        """Count, log and file a voter's records that Salesforce did not take.
+
+        A voter is reported once a batch, even when several of its writes
+        fail, such as updates to two Contacts under duplicate_contacts "all".
+        """
+        if voter.key in self._rejected:
+            return
+        self._rejected.add(voter.key)
         self._summary.rejected[code] += len(voter.sources)
-        log_reject(stream, voter.refs, code)
+        streams = sorted({stream for stream, _ in voter.sources})
+        log_reject(", ".join(streams), voter.refs, code)
         for source_stream, record in voter.sources:
             self._rejects.write(source_stream, record, code, message)

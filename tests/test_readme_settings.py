@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import typing as t
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from target_salesforce_br.report import RunSummary
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOADER_NAME = "target-salesforce-br"
@@ -151,3 +154,14 @@ def test_meltano_options_match_enums(loader_settings, schema_properties):
         assert setting.get("kind") == "options", name
         values = [option["value"] for option in setting["options"]]
         assert values == [value for value in prop["enum"] if value is not None], name
+
+
+def _counter_names(line: str) -> list[str]:
+    return re.findall(r"([a-zA-Z_ ]+)=", line.split(";")[0])
+
+
+def test_readme_summary_line_has_every_counter():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    [example] = re.findall(r"^Run summary: (.*)$", readme, flags=re.MULTILINE)
+    expected = RunSummary().line(0, None)
+    assert _counter_names(example) == _counter_names(expected)

@@ -323,7 +323,7 @@ class ChecksMixin:
         assert lines, "no run summary was logged"
         expected_start = (
             f"Run summary: records read={records_read}, "
-            f"without email={without_email}, merged={merged}, "
+            f"without email={without_email}, deleted at source=0, merged={merged}, "
             f"contacts created={created}, updated={updated},"
         )
         assert lines[-1].startswith(expected_start), lines[-1]

@@ -10,7 +10,11 @@ import pytest
 from target_salesforce_br.values import (
     InvalidFieldValueError,
     coerce_value,
+    cut_to_length,
+    cut_to_length,
     same_value,
+    text_length,
+    text_length,
     to_json_value,
 )
 
@@ -39,6 +43,7 @@ def test_json_value_forms(value, expected):
         ("2026-03-01T10:00:00.000+0000", "2026-03-01T10:00:00+00:00"),
         ("2026-03-01T10:00:00.000+0000", "2026-03-01T12:00:00+02:00"),
         ("2026-03-01T10:00:00.000+0000", "2026-03-01T10:00:00Z"),
+        ("2026-03-01T10:00:00.000+0000", "2026-03-01T10:00:00.123+00:00"),
         ("1990-01-02", "1990-01-02"),
         (True, True),
     ],
@@ -77,7 +82,11 @@ def test_text_fields_compare_as_text():
         ("0", "boolean", False),
         ("1990-01-02", "date", "1990-01-02"),
         ("2026-03-01T12:00:00Z", "datetime", "2026-03-01T12:00:00.000+00:00"),
-        ("2026-03-01T12:00:00.123456-05:00", "datetime", "2026-03-01T12:00:00.123-05:00"),
+        ("2026-03-01T12:00:00.123456-05:00", "datetime", "2026-03-01T12:00:00.000-05:00"),
+        ("2024-05-01 10:00:00+00:00", "datetime", "2024-05-01T10:00:00.000+00:00"),
+        ("2024-05-01", "datetime", "2024-05-01T00:00:00.000+00:00"),
+        ("1990-01-31T00:00:00+00:00", "date", "1990-01-31"),
+        ("1990-01-31T00:00:00Z", "date", "1990-01-31"),
         ("2026-03-01T12:00:00", "datetime", "2026-03-01T12:00:00.000+00:00"),
         ("003000000000001AAA", "reference", "003000000000001AAA"),
     ],
@@ -103,3 +112,14 @@ def test_coerce_rejects_wrong_kind(value, field_type):
 
 def test_coerce_text_field_gives_string():
     assert coerce_value(Decimal("5"), "string", text=True) == "5"
+
+
+def test_text_length_counts_utf16_units():
+    assert text_length("abc") == 3
+    assert text_length("a\U0001f5f3") == 3
+
+
+def test_cut_never_splits_a_character():
+    assert cut_to_length("ab\U0001f5f3c", 3) == "ab"
+    assert cut_to_length("ab\U0001f5f3c", 4) == "ab\U0001f5f3"
+    assert cut_to_length("abc", 5) == "abc"

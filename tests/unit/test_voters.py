@@ -70,7 +70,7 @@ def test_later_utm_campaign_wins_and_unknown_statuses_are_listed():
                      "br_status": "bogus"}, "r1")
     merger.add("s", {"email": "a@example.org", "utm_campaign": "fall"}, "r2")
     assert merger.result.voters["a@example.org"].utm_campaign == "fall"
-    assert merger.result.unknown_statuses == ["bogus"]
+    assert merger.result.unknown_statuses == [("s", "bogus")]
 
 
 def test_object_or_array_value_not_written():
@@ -81,7 +81,9 @@ def test_object_or_array_value_not_written():
     assert "MailingCity" not in voter.fields
     assert "Description" not in voter.fields
     assert voter.utm_campaign is None
-    assert sorted(merger.result.structured_fields) == ["city", "tags", "utm_campaign"]
+    assert sorted(merger.result.structured_fields) == [
+        ("s", "city"), ("s", "tags"), ("s", "utm_campaign")
+    ]
 
 
 def test_array_email_counts_as_without_email():
@@ -89,4 +91,4 @@ def test_array_email_counts_as_without_email():
     merger.add("s", {"email": ["a@example.org"]}, "r1")
     assert merger.result.voters == {}
     assert merger.result.without_email == 1
-    assert merger.result.structured_fields == ["email"]
+    assert merger.result.structured_fields == [("s", "email")]

@@ -69,7 +69,7 @@ def test_duplicate_value_counts_as_assigned_and_others_still_go():
         {"id": "0FT1", "success": True, "errors": []},
     ]
     writer, summary = make_writer(client)
-    writer.write("s", voters({"email": "a@example.org", "br_status": "vbm_portal, vbm_email"}))
+    writer.write(voters({"email": "a@example.org", "br_status": "vbm_portal, vbm_email"}))
 
     assert summary.assignments_existing == 1
     assert summary.assignments_added == 1
@@ -80,7 +80,7 @@ def test_assignment_lookup_respects_limit_without_view_all_data():
     contacts = [{"Id": f"003{i:015d}", "Email": f"v{i}@example.org"} for i in range(400)]
     client = ScriptedClient(contacts, [])
     writer, _ = make_writer(client)
-    writer.write("s", voters(*({"email": c["Email"], "br_status": "vbm_portal"} for c in contacts)))
+    writer.write(voters(*({"email": c["Email"], "br_status": "vbm_portal"} for c in contacts)))
 
     lookups = [soql for kind, soql, _ in client.calls if kind == "query" and "TopicAssignment" in soql]
     assert len(lookups) == 3
@@ -92,7 +92,7 @@ def test_assignment_lookup_respects_limit_without_view_all_data():
 def test_new_contacts_skip_the_assignment_lookup():
     client = ScriptedClient([], [])
     writer, summary = make_writer(client)
-    writer.write("s", voters({"email": "n@example.org", "br_status": "vbm_portal"}))
+    writer.write(voters({"email": "n@example.org", "br_status": "vbm_portal"}))
 
     assert not any("TopicAssignment" in soql for kind, soql, _ in client.calls if kind == "query")
     assert summary.assignments_added == 1
@@ -103,7 +103,7 @@ def test_update_sends_only_changed_fields():
         [{"Id": "003A", "Email": "a@example.org", "FirstName": "Al", "Phone": "1"}], []
     )
     writer, summary = make_writer(client)
-    writer.write("s", voters({"email": "a@example.org", "first_name": "Al", "phone": "2"}))
+    writer.write(voters({"email": "a@example.org", "first_name": "Al", "phone": "2"}))
 
     [update] = [records for kind, _, records in client.calls if kind == "update"]
     assert update == [{"id": "003A", "Phone": "2"}]
@@ -113,7 +113,7 @@ def test_update_sends_only_changed_fields():
 def test_create_carries_email_as_given():
     client = ScriptedClient([], [])
     writer, _ = make_writer(client)
-    writer.write("s", voters({"email": " Mixed.Case@Example.org "}))
+    writer.write(voters({"email": " Mixed.Case@Example.org "}))
 
     [create] = [records for kind, sobject, records in client.calls if kind == "create" and sobject == "Contact"]
     assert create == [{"Email": "Mixed.Case@Example.org", "LastName": "Unknown"}]
