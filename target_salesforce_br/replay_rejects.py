@@ -1,6 +1,6 @@
 """Turn a rejects file back into Singer messages, to send its records again.
 
-Each line of a rejects file holds one record whole, with its stream. This
+Each line of a rejects file contains one record whole, with its stream. This
 module writes, for each stream, a SCHEMA message that accepts the fields seen
 in that stream's records, then the records as RECORD messages, in file
 order. Pipe its output into the target, for example with ``rejects.jsonl``
