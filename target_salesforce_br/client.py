@@ -231,10 +231,13 @@ class SalesforceClient:
             self.login()
         relogins = 0
         while True:
-            self.calls[endpoint] += 1
+            logger.debug("Salesforce call %s", endpoint)
             try:
                 result = request(t.cast("Salesforce", self._sf))
             except SalesforceExpiredSession:
+                # NOTE: a call refused for its session is not counted, as the
+                # emulator does; whether Salesforce charges it to the daily
+                # limit is not confirmed.
                 if relogins >= self._max_relogins:
                     message = (
                         f"Salesforce rejected the session on {endpoint} after "
@@ -248,13 +251,16 @@ class SalesforceClient:
                 self.login()
                 continue
             except SalesforceError as exc:
+                self.calls[endpoint] += 1
                 raise _call_error(endpoint, exc, echoes_values=echoes_values) from None
             except requests.RequestException as exc:
+                self.calls[endpoint] += 1
                 message = (
                     f"Salesforce call {endpoint} failed: {type(exc).__name__}. "
                     "Check the network path to the org."
                 )
                 raise SalesforceCallError(message, status=None, error_code="") from None
+            self.calls[endpoint] += 1
             self._record_usage()
             return result
 

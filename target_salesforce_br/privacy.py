@@ -1,16 +1,30 @@
-"""Keep voters' emails out of what third-party libraries log.
+"""Keep voters' emails and names out of what the SDK and libraries log.
 
 urllib3 logs each request line at DEBUG, and a SOQL lookup carries the emails
 in its query string. The SDK logs each STATE message at DEBUG, and a tap's
 bookmark can be a voter's email when the tap replicates on that column. The
-filters here cut query strings from the first and the state from the second,
-so running the target with ``LOGLEVEL=DEBUG`` stays free of personal data.
+SDK also logs any uncaught exception with its message and traceback, and an
+error raised inside a stream map expression quotes the record value it
+failed on. The filters here cut query strings, states and the messages of
+exceptions that are not known to be free of record values, so running the
+target with ``LOGLEVEL=DEBUG`` stays free of personal data.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import traceback
+
+from singer_sdk.exceptions import (
+    ConfigValidationError,
+    MissingKeyPropertiesError,
+    RecordsWithoutSchemaException,
+    StreamMapConfigError,
+)
+from singer_sdk.singerlib.exceptions import InvalidInputLine
+
+from target_salesforce_br.exceptions import TargetSalesforceError
 
 _QUERY_STRING = re.compile(r"\?[^\s\"']*")
 
@@ -45,15 +59,71 @@ class StateFilter(logging.Filter):
         return True
 
 
+class ExceptionFilter(logging.Filter):
+    """Show an uncaught exception's message only when it carries no record values.
+
+    The target's own errors and the SDK's errors about settings, input lines,
+    schemas and key properties build their messages from names, not values.
+    Any other exception, such as a ValueError from a stream map expression,
+    is shown by its type and the frames it passed through.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite a record that carries exception information; keep it."""
+        if not record.exc_info or record.exc_info[1] is None:
+            return True
+        error = record.exc_info[1]
+        chain = " <- ".join(_describe(e) for e in _exception_chain(error))
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        message = record.getMessage() if _is_value_free(error) else _describe(error)
+        record.msg = f"{message}\nException chain: {chain}\n{frames.rstrip()}"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+# Exceptions whose messages name settings, streams, keys or positions only.
+_VALUE_FREE_ERRORS = (
+    TargetSalesforceError,
+    ConfigValidationError,
+    InvalidInputLine,
+    RecordsWithoutSchemaException,
+    MissingKeyPropertiesError,
+    StreamMapConfigError,
+)
+
+
+def _is_value_free(error: BaseException) -> bool:
+    return isinstance(error, _VALUE_FREE_ERRORS)
+
+
+def _describe(error: BaseException) -> str:
+    if _is_value_free(error):
+        return f"{type(error).__name__}: {error}"
+    return f"{type(error).__name__} (message not shown, as it can quote record values)"
+
+
+def _exception_chain(error: BaseException) -> list[BaseException]:
+    chain = [error]
+    while (cause := chain[-1].__cause__ or chain[-1].__context__) is not None:
+        if cause in chain:
+            break
+        chain.append(cause)
+    return chain
+
+
 def install_log_redaction(plugin_logger: logging.Logger) -> None:
-    """Attach the filters once: query strings to URL loggers, state to the SDK's.
+    """Attach the filters once: query strings to URL loggers, the rest to the SDK's.
 
     Args:
-        plugin_logger: The SDK's logger for this target, which logs STATE.
+        plugin_logger: The SDK's logger for this target, which logs STATE and
+            uncaught exceptions.
     """
     for name in URL_LOGGERS:
         _add_once(logging.getLogger(name), QueryStringFilter)
     _add_once(plugin_logger, StateFilter)
+    _add_once(plugin_logger, ExceptionFilter)
 
 
 def _add_once(

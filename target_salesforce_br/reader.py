@@ -18,7 +18,31 @@ from typing_extensions import override
 
 
 class PrivateSingerReader(SingerReader):
-    """Read Singer messages; errors give a message's shape, never its text."""
+    """Read Singer messages; errors give a message's shape, never its text.
+
+    Attributes:
+        on_stop: Called when reading ends with an exception, of any kind, so
+            that the target can log how far the run got before it stopped.
+    """
+
+    def __init__(self) -> None:
+        """Start without a stop callback."""
+        super().__init__()
+        self.on_stop: t.Callable[[], None] | None = None
+
+    @override
+    def process_lines(
+        self,
+        file_input: t.IO[str] | None,
+        callbacks: dict[str, t.Callable[[dict], None]],
+    ) -> t.Counter[str]:
+        """Read and dispatch every message, calling ``on_stop`` on any exception."""
+        try:
+            return super().process_lines(file_input, callbacks)
+        except BaseException:
+            if self.on_stop is not None:
+                self.on_stop()
+            raise
 
     @override
     def deserialize_json(self, line: str) -> dict[str, t.Any]:
@@ -32,8 +56,8 @@ class PrivateSingerReader(SingerReader):
             return deserialize_json(line)
         except json.JSONDecodeError as exc:
             msg = (
-                f"A line of input is not valid JSON ({exc.msg} at column "
-                f"{exc.colno} of {len(line)} characters). The line is not shown "
+                f"A line of input is not valid JSON: {exc.msg}, column "
+                f"{exc.colno} of {len(line)} characters. The line is not shown "
                 "because it may carry voter data. Check that the tap writes one "
                 "complete JSON message per line."
             )

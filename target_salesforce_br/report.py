@@ -16,11 +16,8 @@ import typing as t
 from collections import Counter
 from dataclasses import dataclass, field
 
-from target_salesforce_br.statuses import looks_like_status
-
 logger = logging.getLogger("target_salesforce_br")
 
-_MAX_STATUS_CHARS = 60
 _MAX_REFS_LOGGED = 3
 
 
@@ -95,19 +92,15 @@ class RunSummary:
 
 
 def _printable_status(value: str) -> str:
-    """Return the status for a log line, or a description when it may be personal.
+    """Describe an unknown status by its length and a fingerprint, never its text.
 
-    Only a value shaped like a status code or a BR Topic name is shown.
-    Anything else, such as "Ann" or "BR:Ann", could be a name from a wrongly
-    mapped column, so only its length and a short fingerprint are logged,
-    enough to tell values apart and to check a guess against.
+    A status column can hold anything a tap sends, a voter's name included
+    when a column is mapped wrongly, so the value itself is never logged.
+    The fingerprint is the first 8 hex digits of the value's SHA-256, enough
+    to tell values apart and to find them in the source table.
     """
-    if "@" in value or not looks_like_status(value):
-        digest = hashlib.sha256(value.encode()).hexdigest()[:8]
-        return f"(a value of {len(value)} characters, fingerprint {digest})"
-    if len(value) > _MAX_STATUS_CHARS:
-        return repr(value[:_MAX_STATUS_CHARS] + "...")
-    return repr(value)
+    digest = hashlib.sha256(value.encode()).hexdigest()[:8]
+    return f"(fingerprint {digest}, {len(value)} characters)"
 
 
 def log_reject(stream: str, refs: list[str], code: str) -> None:

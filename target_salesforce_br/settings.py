@@ -223,7 +223,7 @@ def parse_settings(config: t.Mapping[str, t.Any]) -> Settings:
         client_secret=_text(config, "client_secret"),
         username=_text(config, "username"),
         password=config.get("password"),
-        security_token=config.get("security_token") or "",
+        security_token=_text(config, "security_token") or "",
         duplicate_contacts=DuplicatePolicy(
             config.get("duplicate_contacts") or DuplicatePolicy.OLDEST.value
         ),

@@ -1,8 +1,10 @@
-"""The sink: buffer a stream's records, merge them by email, hand them on.
+"""The sink: validate a stream's records and hand them to the run's buffer.
 
 Every stream is treated as a stream of voters. The SDK drains a sink when its
-batch is full and at the end of input, and it emits STATE only after all
-sinks are drained, so a STATE message never gets ahead of the writes.
+batch is full and at the end of input; a drain of any sink writes the records
+of every stream, merged by email in ``batch.py``. The SDK emits STATE only
+after all sinks are drained, so a STATE message never gets ahead of the
+writes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from typing_extensions import override
 
 from target_salesforce_br.report import reject_record
-from target_salesforce_br.voters import is_personal_field
+from target_salesforce_br.voters import is_reference_field
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
@@ -82,7 +84,7 @@ class VoterSink(BatchSink):
         """Keep the target, which owns the buffer, the writer and run counters."""
         super().__init__(target, stream_name, schema, key_properties)
         self._owner = target
-        self._ref_keys = [k for k in (key_properties or []) if not is_personal_field(k)]
+        self._ref_keys = [k for k in (key_properties or []) if is_reference_field(k)]
 
     @override
     def setup(self) -> None:

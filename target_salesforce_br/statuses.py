@@ -47,32 +47,6 @@ def _status_key(value: str) -> str:
     return key
 
 
-# A status code: lower-case words joined by underscores, such as vbm_portal.
-_CODE_SHAPE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
-
-# Topic name families after the prefix, such as "votebymail" from
-# "BR:VoteByMail - Portal".
-_TOPIC_FAMILIES = frozenset(
-    _SPACE_RUN.sub("", name[len(TOPIC_PREFIX) :].split(" - ")[0]).casefold()
-    for name in TOPIC_BY_CODE.values()
-)
-
-
-def looks_like_status(value: str) -> bool:
-    """Tell whether an unknown status is shaped like a status, not free text.
-
-    True for a code shape (``mailed_postcard``) and for a BR Topic name of a
-    known family (``BR:VoteByMail - Fax``). Other values, such as a single
-    word or ``BR:`` followed by a word, could be a person's name.
-    """
-    if _CODE_SHAPE.match(value):
-        return True
-    if value[: len(TOPIC_PREFIX)].upper() != TOPIC_PREFIX:
-        return False
-    rest = _SPACE_RUN.sub("", value[len(TOPIC_PREFIX) :]).casefold()
-    return any(rest.startswith(family) for family in _TOPIC_FAMILIES)
-
-
 _CODE_BY_KEY: dict[str, str] = {}
 for _code, _topic in TOPIC_BY_CODE.items():
     _CODE_BY_KEY[_status_key(_code)] = _code

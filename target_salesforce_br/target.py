@@ -33,6 +33,7 @@ from target_salesforce_br.writer import ContactWriter
 
 if t.TYPE_CHECKING:
     from pathlib import PurePath
+    from types import FrameType
 
 
 class TargetSalesforceBR(Target):
@@ -224,7 +225,7 @@ class TargetSalesforceBR(Target):
         validate_config: bool = True,
         setup_mapper: bool = True,
     ) -> None:
-        """Validate the settings; Salesforce is not called until records arrive."""
+        """Validate the settings; Salesforce is called when the first stream starts."""
         super().__init__(
             config=config,
             parse_env_config=parse_env_config,
@@ -232,6 +233,8 @@ class TargetSalesforceBR(Target):
             setup_mapper=setup_mapper,
         )
         install_log_redaction(self.logger)
+        if isinstance(self.message_reader, PrivateSingerReader):
+            self.message_reader.on_stop = self._stop_report
         self.settings = parse_settings(self.config)
         self.summary = RunSummary()
         self.rejects = RejectsFile(self.settings.rejects_path)
@@ -239,19 +242,15 @@ class TargetSalesforceBR(Target):
         self._client: SalesforceClient | None = None
         self._writer: ContactWriter | None = None
         self._summary_logged = False
+        # True while a batch is being written; see _handle_termination.
+        self._writing = False
         # All streams write the same Contacts, so sinks drain one at a time.
         self.max_parallelism = 1
 
     @property
     def writer(self) -> ContactWriter:
-        """The Contact writer, created with the start-of-run checks on first use."""
-        if self._writer is None:
-            try:
-                self._writer = self._prepare()
-            except Exception:
-                self.log_summary(stopped=True)
-                raise
-        return self._writer
+        """The Contact writer, created by the start-of-run checks."""
+        return self.prepare()
 
     def _prepare(self) -> ContactWriter:
         """Log in, check the Contact fields and make sure the Topics exist."""
@@ -283,19 +282,26 @@ class TargetSalesforceBR(Target):
             rejects=self.rejects,
         )
 
-    def prepare(self) -> None:
-        """Run the start-of-run checks once, before the first write.
+    def prepare(self) -> ContactWriter:
+        """Run the start-of-run checks once and return the Contact writer.
 
         Sinks call this when their stream starts, so a broken login or field
         setup stops even a run whose records carry no email.
         """
-        _ = self.writer
+        if self._writer is None:
+            try:
+                self._writer = self._prepare()
+            except Exception:
+                self.log_summary(stopped=True)
+                raise
+        return self._writer
 
     def write_pending(self) -> None:
         """Write the records of every stream held since the last write."""
         records = self.pending.take()
         if not records:
             return
+        self._writing = True
         try:
             result = write_records(
                 records,
@@ -308,6 +314,8 @@ class TargetSalesforceBR(Target):
             self.log_summary(stopped=True)
             self.rejects.close()
             raise
+        finally:
+            self._writing = False
         self.logger.info(
             "Processed a batch of %d records: %d voters, %d without email, "
             "%d set aside before writing",
@@ -316,6 +324,29 @@ class TargetSalesforceBR(Target):
             result.without_email,
             len(result.rejected),
         )
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """Stop on SIGTERM or SIGINT without emitting STATE ahead of the writes.
+
+        Between writes, the SDK's handling is safe: it writes the buffered
+        records, emits STATE and exits with 0. During a write, the batch's
+        records are no longer in the buffer, so that handling would emit
+        STATE for records not yet in Salesforce. The run stops here instead,
+        with no STATE and exit code 128 + the signal number. Records already
+        sent are found by the next run's lookups, so it creates no duplicates.
+        """
+        if not self._writing:
+            super()._handle_termination(signum, frame)
+            return
+        self.logger.warning(
+            "Received signal %d during a write; stopping without STATE for "
+            "this batch, which the next run writes again without duplicates",
+            signum,
+        )
+        self.log_summary(stopped=True)
+        self.rejects.close()
+        raise SystemExit(128 + signum)
 
     @override
     def process_endofpipe(self) -> None:
@@ -327,6 +358,16 @@ class TargetSalesforceBR(Target):
         finally:
             self.rejects.close()
         self.log_summary()
+
+    @property
+    def api_calls(self) -> int:
+        """REST calls this run made that count toward the org's daily limit."""
+        return self._client.calls_total if self._client else 0
+
+    def _stop_report(self) -> None:
+        """Log the summary so far and close the rejects file on an early stop."""
+        self.log_summary(stopped=True)
+        self.rejects.close()
 
     def log_summary(self, *, stopped: bool = False) -> None:
         """Log the run summary once; a failed run logs how far it got."""
@@ -340,7 +381,7 @@ class TargetSalesforceBR(Target):
         self.logger.info(
             "%s: %s",
             "Run stopped, summary so far" if stopped else "Run summary",
-            self.summary.line(client.calls_total if client else 0, usage),
+            self.summary.line(self.api_calls, usage),
         )
 
 

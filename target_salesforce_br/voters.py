@@ -46,14 +46,30 @@ _PERSONAL_NAME_PARTS = re.compile(
     r"mail|name|phone|street|addr|city|zip|postal|birth", re.IGNORECASE
 )
 
+# Key property names that identify a record rather than describe a person.
+_IDENTIFIER_NAME = re.compile(
+    r"(?:^|_)(?:id|uuid|guid|key|pk|number|no)$", re.IGNORECASE
+)
+# The same in camelCase, such as voterId or rowNumber; case-sensitive, so
+# that words such as "paid" do not count.
+_CAMEL_IDENTIFIER_NAME = re.compile(r"[a-z0-9](?:Id|ID|Uuid|UUID|Key|Number|No)$")
+
 # Characters that str.strip() keeps but that are invisible in an address and
 # arrive from spreadsheets: zero-width space, word joiner, byte order mark.
 _INVISIBLE = "\u200b\u2060\ufeff"
 
 
-def is_personal_field(name: str) -> bool:
-    """Return True for a record field whose values may identify a person."""
-    return name in PERSONAL_FIELDS or bool(_PERSONAL_NAME_PARTS.search(name))
+def is_reference_field(name: str) -> bool:
+    """Return True for a key property whose values may name a record in logs.
+
+    Only names shaped like a record identifier qualify, such as ``id``,
+    ``voter_id``, ``voterId``, ``uuid`` or ``row_number``, and never one that
+    suggests personal data, such as ``email_id``. Any other key, ``mobile`` or
+    ``dob`` for example, could hold personal data.
+    """
+    if name in PERSONAL_FIELDS or _PERSONAL_NAME_PARTS.search(name):
+        return False
+    return bool(_IDENTIFIER_NAME.search(name) or _CAMEL_IDENTIFIER_NAME.search(name))
 
 
 def normalize_email(value: t.Any) -> str | None:  # noqa: ANN401

@@ -79,6 +79,7 @@ def test_malformed_line_is_not_echoed(emu, tmp_path):
 
     assert result.returncode != 0
     assert "not valid JSON" in result.stderr
+    assert "Run stopped, summary so far: records read=0" in result.stderr
     assert VOTER_EMAIL not in result.stderr + result.stdout
     assert VOTER_NAME not in result.stderr + result.stdout
 
@@ -124,3 +125,34 @@ def test_email_key_property_not_logged(emu, tmp_path):
     assert "Rejected record #1 in stream voters: INVALID_EMAIL_ADDRESS" in result.stderr
     assert VOTER_EMAIL not in result.stderr + result.stdout
     assert VOTER_NAME not in result.stderr + result.stdout
+
+
+def test_personal_key_property_not_logged(emu, tmp_path):
+    schema = {"type": "SCHEMA", "stream": "voters", "key_properties": ["mobile", "dob"],
+              "schema": {"type": "object", "properties": {
+                  "mobile": {"type": "string"}, "dob": {"type": "string"},
+                  "email": {"type": "string"}}}}
+    stdin = "\n".join([
+        json.dumps(schema),
+        record_line({"mobile": "555-867-5309", "dob": "1961-07-04", "email": "not-an-email"}),
+    ]) + "\n"
+    result = run_cli(tmp_path, base_config(emu), stdin, emu.ca_path)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Rejected record #1 in stream voters: INVALID_EMAIL_ADDRESS" in result.stderr
+    assert "555-867-5309" not in result.stderr
+    assert "1961-07-04" not in result.stderr
+
+
+def test_stream_map_error_does_not_quote_value(emu, tmp_path):
+    config = {**base_config(emu), "stream_maps": {"voters": {"age": "int(first_name)"}}}
+    stdin = "\n".join([
+        schema_line(),
+        record_line({"id": 1, "email": VOTER_EMAIL, "first_name": VOTER_NAME}),
+    ]) + "\n"
+    result = run_cli(tmp_path, config, stdin, emu.ca_path)
+
+    assert result.returncode != 0
+    assert "ValueError (message not shown" in result.stderr
+    assert VOTER_NAME not in result.stderr + result.stdout
+    assert VOTER_EMAIL not in result.stderr + result.stdout

@@ -69,7 +69,7 @@ RECORDS = [
 def test_session_expiry_on_any_call_is_survived(emu, capsys, after_calls):
     emu.seed("Contact", [{"LastName": "Seed", "Email": "r0@example.org", "FirstName": "Old"}])
     emu.expire_session_after(after_calls)
-    run_target(capsys, base_config(emu), singer_lines(RECORDS))
+    run = run_target(capsys, base_config(emu), singer_lines(RECORDS))
 
     contacts = contacts_by_email(emu)
     assert len(contacts) == 6
@@ -78,6 +78,7 @@ def test_session_expiry_on_any_call_is_survived(emu, capsys, after_calls):
         assert contact["FirstName"] == f"F{i}"
         assert topics_of(emu, contact["Id"]) == {"BR:VoteByMail - Portal", "BR:VoteByMail - Signed"}
     assert len(emu.records("Topic")) == 7
+    assert run.target.api_calls == emu.api_calls_total()
 
 
 def test_login_error_carries_salesforce_text(emu, capsys):

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from target_salesforce_br.voters import VoterMerger, email_key, normalize_email
+import pytest
+
+from target_salesforce_br.voters import (
+    VoterMerger,
+    email_key,
+    is_reference_field,
+    normalize_email,
+)
 
 
 def test_email_trim_removes_unicode_white_space():
@@ -92,3 +99,15 @@ def test_array_email_counts_as_without_email():
     assert merger.result.voters == {}
     assert merger.result.without_email == 1
     assert merger.result.structured_fields == [("s", "email")]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("id", True), ("voter_id", True), ("voterId", True), ("VoterID", True),
+        ("uuid", True), ("row_number", True), ("email_id", False), ("mobile", False),
+        ("dob", False), ("first", False), ("paid", False), ("full_name", False),
+    ],
+)
+def test_reference_field_names(name, expected):
+    assert is_reference_field(name) is expected

@@ -1,0 +1,79 @@
+"""SIGTERM and SIGINT: STATE is never emitted for records not yet written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import base_config, contacts_by_email, singer_lines
+
+SCRIPT = Path(sys.executable).with_name("target-salesforce-br")
+RECORDS = [{"email": f"term{i}@example.org", "br_status": "vbm_portal"} for i in range(5)]
+
+
+def start_target(emu, tmp_path):
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(base_config(emu)), encoding="utf-8")
+    return subprocess.Popen(
+        [str(SCRIPT), "--config", str(config_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "REQUESTS_CA_BUNDLE": emu.ca_path},
+    )
+
+
+def wait_for(condition, seconds=30.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    pytest.fail("the target never reached the expected step")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_during_write_emits_no_state(emu, tmp_path, signum):
+    emu.add_fault(method="POST", path_regex="composite/sobjects", status=None,
+                  delay_seconds=3.0, times=None)
+    target = start_target(emu, tmp_path)
+    target.stdin.write(singer_lines(RECORDS, states={4: {"bookmark": 5}}))
+    target.stdin.close()
+    target.stdin = None  # communicate() would flush the closed pipe otherwise
+
+    # The Contact lookup comes right before the delayed create.
+    wait_for(lambda: any(key.startswith("GET query") for key in emu.api_calls())
+             and sum(emu.api_calls().values()) >= 4)
+    time.sleep(0.5)
+    target.send_signal(signum)
+    stdout, stderr = target.communicate(timeout=60)
+
+    assert target.returncode == 128 + signum
+    assert stdout.strip() == ""
+    assert "Run stopped, summary so far" in stderr
+    assert "term0@example.org" not in stderr
+
+
+def test_signal_between_writes_drains_then_emits_state(emu, tmp_path):
+    target = start_target(emu, tmp_path)
+    target.stdin.write(singer_lines(RECORDS, states={4: {"bookmark": 5}}))
+    target.stdin.flush()
+
+    # Topics exist once the start-of-run checks are done; input stays open.
+    wait_for(lambda: len(emu.records("Topic")) == 7)
+    time.sleep(0.5)
+    target.send_signal(signal.SIGTERM)
+    stdout, stderr = target.communicate(timeout=60)
+
+    assert target.returncode == 0
+    assert "Run stopped, summary so far: records read=5" in stderr
+    assert [json.loads(line) for line in stdout.splitlines()] == [{"bookmark": 5}]
+    assert len(contacts_by_email(emu)) == len(RECORDS)
