@@ -190,8 +190,19 @@ class TargetSalesforceBR(Target):
             title="Request Timeout",
             description="Seconds to wait for each Salesforce response; above 0.",
         ),
-        # The SDK adds the next two settings to every target with wording
+        # The SDK adds the next three settings to every target with wording
         # about tables; these describe what they mean for Contacts.
+        th.Property(
+            "add_record_metadata",
+            th.BooleanType,
+            title="Add Record Metadata",
+            description=(
+                "Accepted for compatibility with other Singer targets; it has no "
+                "effect. The target always reads _sdc_deleted_at, to skip rows "
+                "deleted at the source, and never writes Singer metadata to "
+                "Salesforce."
+            ),
+        ),
         th.Property(
             "load_method",
             th.StringType,
