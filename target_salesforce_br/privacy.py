@@ -35,6 +35,11 @@ URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmana
 # The start of the SDK's DEBUG line for each STATE message it emits.
 _STATE_MESSAGE = "Emitting completed target state"
 
+# The SDK's stream-map logger, and the start of its DEBUG line that gives a
+# ``__filter__`` rule's result for each record.
+MAPPER_LOGGER = "singer_sdk.mapper"
+_MAP_FILTER_MESSAGE = "Filter result for"
+
 
 class QueryStringFilter(logging.Filter):
     """Replace every URL query string in a log record with ``?<redacted>``."""
@@ -56,6 +61,21 @@ class StateFilter(logging.Filter):
         """Rewrite the record's arguments in place and always keep the record."""
         if str(record.msg).startswith(_STATE_MESSAGE) and record.args:
             record.args = ("(not logged, because a bookmark can hold voter data)",)
+        return True
+
+
+class MapResultFilter(logging.Filter):
+    """Replace the result in the SDK mapper's DEBUG line for a ``__filter__`` rule.
+
+    The result is the filter expression's value for one record, which can be
+    the record's email, as with ``"__filter__": "email"``.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's arguments in place and always keep the record."""
+        if str(record.msg).startswith(_MAP_FILTER_MESSAGE) and record.args:
+            args = tuple(record.args) if isinstance(record.args, tuple) else ()
+            record.args = (*args[:-1], "(value not shown)") if args else ()
         return True
 
 
@@ -124,6 +144,7 @@ def install_log_redaction(plugin_logger: logging.Logger) -> None:
         _add_once(logging.getLogger(name), QueryStringFilter)
     _add_once(plugin_logger, StateFilter)
     _add_once(plugin_logger, ExceptionFilter)
+    _add_once(logging.getLogger(MAPPER_LOGGER), MapResultFilter)
 
 
 def _add_once(

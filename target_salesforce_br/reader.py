@@ -50,14 +50,15 @@ class PrivateSingerReader(SingerReader):
 
         Raises:
             InvalidInputLine: The line is not valid JSON. The message gives the
-                parser's reason and column, and the line's length, not its text.
+                parser's reason and position, and the line's length, not its
+                text.
         """
         try:
             return deserialize_json(line)
         except json.JSONDecodeError as exc:
             msg = (
-                f"A line of input is not valid JSON: {exc.msg}, column "
-                f"{exc.colno} of {len(line)} characters. The line is not shown "
+                f"A line of input is not valid JSON: {exc.msg}, at character "
+                f"{exc.pos + 1} of {len(line)}. The line is not shown "
                 "because it may carry voter data. Check that the tap writes one "
                 "complete JSON message per line."
             )

@@ -9,9 +9,13 @@ and ``config.json``:
     python -m target_salesforce_br.replay_rejects rejects.jsonl |
         target-salesforce-br --config config.json
 
-The original schema is not in the rejects file, so every field is declared
-without a type. Records whose error needs a fix first (an invalid email, a
-value that is too long) are rejected again unless the file is edited.
+The original schema and key properties are not in the rejects file, so
+every field is declared without a type and log lines name replayed records
+by position. Records set aside as INVALID_RECORD are therefore not checked
+against a schema again. Records whose error needs a fix first, such as an
+invalid email or a value that is too long, are rejected again unless the
+file is edited. Give the replay run a different ``rejects_path``, or move
+the file first, so that records failing again go to a new file.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ writes.
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 import jsonschema
@@ -24,7 +25,9 @@ if t.TYPE_CHECKING:
 
     from target_salesforce_br.target import TargetSalesforceBR
 
-_MAX_KEY_CHARS = 40
+# Key values shown in log references: identifiers such as 42, a UUID or
+# V-2024-001, at most 40 characters.
+_PLAIN_KEY_VALUE = re.compile(r"^[A-Za-z0-9_.:\-]{1,40}$")
 
 # The reject code for a record that fails its stream's JSON schema. It is the
 # target's own, not Salesforce's.
@@ -163,10 +166,11 @@ class VoterSink(BatchSink):
         keys = []
         for key in self._ref_keys:
             value = str(record.get(key))
-            if "@" in value:
-                # A key that looks like an email is personal whatever its name.
+            if not _PLAIN_KEY_VALUE.match(value):
+                # An email, a line break or free text in a key may be
+                # personal or forge log lines, so the position is used.
                 return f"#{position}"
-            keys.append(f"{key}={value[:_MAX_KEY_CHARS]}")
+            keys.append(f"{key}={value}")
         return ",".join(keys) if keys else f"#{position}"
 
     @override

@@ -309,10 +309,13 @@ class TargetSalesforceBR(Target):
 
     def write_pending(self) -> None:
         """Write the records of every stream held since the last write."""
+        # Set before the records leave the buffer, so that a signal from
+        # here on never leads to STATE for them.
+        self._writing = True
         records = self.pending.take()
         if not records:
+            self._writing = False
             return
-        self._writing = True
         try:
             result = write_records(
                 records,
@@ -340,24 +343,38 @@ class TargetSalesforceBR(Target):
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         """Stop on SIGTERM or SIGINT without emitting STATE ahead of the writes.
 
-        Between writes, the SDK's handling is safe: it writes the buffered
-        records, emits STATE and exits with 0. During a write, the batch's
-        records are no longer in the buffer, so that handling would emit
-        STATE for records not yet in Salesforce. The run stops here instead,
-        with no STATE and exit code 128 + the signal number. Records already
-        sent are found by the next run's lookups, so it creates no duplicates.
+        Between writes, the held records are written, STATE is emitted and
+        the run exits with 0; if that write fails, the error is logged and
+        the exit code is 1. During a write, the batch's records are no longer
+        in the buffer, so draining again would emit STATE for records not yet
+        in Salesforce. The run stops at once instead, with no further STATE
+        and exit code 128 + the signal number. Records already sent are found
+        by the next run's lookups, so it creates no duplicates.
+
+        The SDK's own handler is not used, because it exits with 0 even when
+        its drain fails.
         """
-        if not self._writing:
-            super()._handle_termination(signum, frame)
-            return
-        self.logger.warning(
-            "Received signal %d during a write; stopping without STATE for "
-            "this batch, which the next run writes again without duplicates",
-            signum,
+        if self._writing:
+            self.logger.warning(
+                "Received signal %d during a write; stopping without STATE for "
+                "records since the last STATE, which the next run writes again "
+                "without duplicates",
+                signum,
+            )
+            self._stop_report()
+            raise SystemExit(128 + signum)
+
+        self.logger.info(
+            "Received signal %d; writing the held records before stopping", signum
         )
-        self.log_summary(stopped=True)
-        self.rejects.close()
-        raise SystemExit(128 + signum)
+        try:
+            self.drain_all(is_endofpipe=True)
+        except Exception:
+            self.logger.exception("Writing the held records failed")
+            self._stop_report()
+            raise SystemExit(1) from None
+        self._stop_report()
+        raise SystemExit(0)
 
     @override
     def process_endofpipe(self) -> None:

@@ -43,16 +43,16 @@ PERSONAL_FIELDS = frozenset(
 # Words in a field name that mark it as personal, such as voter_email or
 # full_name, so that its values stay out of log lines.
 _PERSONAL_NAME_PARTS = re.compile(
-    r"mail|name|phone|street|addr|city|zip|postal|birth", re.IGNORECASE
+    r"mail|name|phone|mobile|cell|tel|street|addr|city|zip|postal|birth|dob"
+    r"|ssn|social|licen|passport|tax",
+    re.IGNORECASE,
 )
 
 # Key property names that identify a record rather than describe a person.
-_IDENTIFIER_NAME = re.compile(
-    r"(?:^|_)(?:id|uuid|guid|key|pk|number|no)$", re.IGNORECASE
-)
-# The same in camelCase, such as voterId or rowNumber; case-sensitive, so
-# that words such as "paid" do not count.
-_CAMEL_IDENTIFIER_NAME = re.compile(r"[a-z0-9](?:Id|ID|Uuid|UUID|Key|Number|No)$")
+_IDENTIFIER_NAME = re.compile(r"(?:^|_)(?:id|uuid|guid)$", re.IGNORECASE)
+# The same in camelCase, such as voterId; case-sensitive, so that words such
+# as "paid" do not count.
+_CAMEL_IDENTIFIER_NAME = re.compile(r"[a-z0-9](?:Id|ID|Uuid|UUID|Guid|GUID)$")
 
 # Characters that str.strip() keeps but that are invisible in an address and
 # arrive from spreadsheets: zero-width space, word joiner, byte order mark.
@@ -63,9 +63,9 @@ def is_reference_field(name: str) -> bool:
     """Return True for a key property whose values may name a record in logs.
 
     Only names shaped like a record identifier qualify, such as ``id``,
-    ``voter_id``, ``voterId``, ``uuid`` or ``row_number``, and never one that
-    suggests personal data, such as ``email_id``. Any other key, ``mobile`` or
-    ``dob`` for example, could hold personal data.
+    ``voter_id``, ``voterId`` or ``uuid``, and never one that suggests
+    personal data, such as ``email_id`` or ``ssn_id``. Any other key,
+    ``mobile_no`` or ``dob`` for example, could hold personal data.
     """
     if name in PERSONAL_FIELDS or _PERSONAL_NAME_PARTS.search(name):
         return False

@@ -156,3 +156,31 @@ def test_stream_map_error_does_not_quote_value(emu, tmp_path):
     assert "ValueError (message not shown" in result.stderr
     assert VOTER_NAME not in result.stderr + result.stdout
     assert VOTER_EMAIL not in result.stderr + result.stdout
+
+
+def test_key_value_with_line_break_not_logged(emu, tmp_path):
+    stdin = "\n".join([
+        schema_line(),
+        record_line({"id": 1, "email": "not-an-email"}),
+    ]) + "\n"
+    stdin = stdin.replace('"id": 1', '"id": "a\\nforged=1"', 1).replace(
+        '"id": {"type": "integer"}', '"id": {"type": "string"}'
+    )
+    result = run_cli(tmp_path, base_config(emu), stdin, emu.ca_path)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Rejected record #1 in stream voters: INVALID_EMAIL_ADDRESS" in result.stderr
+    assert "forged=1" not in result.stderr
+
+
+def test_filter_map_result_not_logged(emu, tmp_path):
+    config = {**base_config(emu), "stream_maps": {"voters": {"__filter__": "email"}}}
+    stdin = "\n".join([
+        schema_line(),
+        record_line({"id": 1, "email": VOTER_EMAIL, "last_name": VOTER_NAME}),
+    ]) + "\n"
+    result = run_cli(tmp_path, config, stdin, emu.ca_path)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Filter result for" in result.stderr
+    assert VOTER_EMAIL not in result.stderr

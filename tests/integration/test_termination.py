@@ -31,6 +31,19 @@ def start_target(emu, tmp_path):
     )
 
 
+def start_waiting_target(emu, tmp_path):
+    """Start the target with all records sent but its input left open.
+
+    It returns once the start-of-run checks have created the Topics, so the
+    records are held and no write is in progress.
+    """
+    target = start_target(emu, tmp_path)
+    target.stdin.write(singer_lines(RECORDS, states={4: {"bookmark": 5}}))
+    target.stdin.flush()
+    wait_for(lambda: len(emu.records("Topic")) == 7)
+    return target
+
+
 def wait_for(condition, seconds=30.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -63,12 +76,7 @@ def test_signal_during_write_emits_no_state(emu, tmp_path, signum):
 
 
 def test_signal_between_writes_drains_then_emits_state(emu, tmp_path):
-    target = start_target(emu, tmp_path)
-    target.stdin.write(singer_lines(RECORDS, states={4: {"bookmark": 5}}))
-    target.stdin.flush()
-
-    # Topics exist once the start-of-run checks are done; input stays open.
-    wait_for(lambda: len(emu.records("Topic")) == 7)
+    target = start_waiting_target(emu, tmp_path)
     time.sleep(0.5)
     target.send_signal(signal.SIGTERM)
     stdout, stderr = target.communicate(timeout=60)
@@ -77,3 +85,33 @@ def test_signal_between_writes_drains_then_emits_state(emu, tmp_path):
     assert "Run stopped, summary so far: records read=5" in stderr
     assert [json.loads(line) for line in stdout.splitlines()] == [{"bookmark": 5}]
     assert len(contacts_by_email(emu)) == len(RECORDS)
+
+
+def test_failed_write_after_signal_exits_nonzero(emu, tmp_path):
+    target = start_waiting_target(emu, tmp_path)
+    emu.add_fault(method="POST", path_regex="composite/sobjects", status=500, times=None)
+    time.sleep(0.5)
+    target.send_signal(signal.SIGTERM)
+    stdout, stderr = target.communicate(timeout=60)
+
+    assert target.returncode == 1
+    assert stdout.strip() == ""
+    assert "Writing the held records failed" in stderr
+    assert "SalesforceCallError" in stderr
+
+
+def test_second_signal_during_drain_stops_at_once(emu, tmp_path):
+    emu.add_fault(method="POST", path_regex="composite/sobjects", status=None,
+                  delay_seconds=3.0, times=None)
+    target = start_waiting_target(emu, tmp_path)
+    time.sleep(0.5)
+    target.send_signal(signal.SIGTERM)
+    wait_for(lambda: any(key.startswith("GET query") for key in emu.api_calls())
+             and sum(emu.api_calls().values()) >= 4)
+    time.sleep(0.5)
+    target.send_signal(signal.SIGTERM)
+    stdout, stderr = target.communicate(timeout=60)
+
+    assert target.returncode == 128 + signal.SIGTERM
+    assert stdout.strip() == ""
+    assert "during a write" in stderr

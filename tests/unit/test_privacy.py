@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from target_salesforce_br.privacy import QueryStringFilter, StateFilter, install_log_redaction
+from target_salesforce_br.privacy import (
+    QueryStringFilter,
+    StateFilter,
+    install_log_redaction,
+)
 
 PLUGIN_LOGGER = logging.getLogger("test-plugin")
 
@@ -44,3 +48,14 @@ def test_state_filter_installed_once():
     install_log_redaction(PLUGIN_LOGGER)
     install_log_redaction(PLUGIN_LOGGER)
     assert sum(isinstance(f, StateFilter) for f in PLUGIN_LOGGER.filters) == 1
+
+
+def test_map_filter_result_is_redacted(caplog):
+    install_log_redaction(PLUGIN_LOGGER)
+    mapper_logger = logging.getLogger("singer_sdk.mapper")
+    with caplog.at_level(logging.DEBUG, logger="singer_sdk.mapper"):
+        mapper_logger.debug(
+            "Filter result for '%s' in '{self.name}' stream: %s", "email", "ann@example.org"
+        )
+    assert "ann@example.org" not in caplog.text
+    assert "Filter result for 'email'" in caplog.text

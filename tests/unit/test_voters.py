@@ -105,8 +105,10 @@ def test_array_email_counts_as_without_email():
     ("name", "expected"),
     [
         ("id", True), ("voter_id", True), ("voterId", True), ("VoterID", True),
-        ("uuid", True), ("row_number", True), ("email_id", False), ("mobile", False),
-        ("dob", False), ("first", False), ("paid", False), ("full_name", False),
+        ("uuid", True), ("email_id", False), ("mobile", False), ("dob", False),
+        ("first", False), ("paid", False), ("full_name", False), ("row_number", False),
+        ("mobile_no", False), ("cellNo", False), ("ssn_id", False),
+        ("license_number", False), ("dobKey", False), ("taxId", False),
     ],
 )
 def test_reference_field_names(name, expected):
