@@ -22,13 +22,20 @@ PG_CLUSTER ?= main
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export MELTANO_CLI_DISABLE_VERSION_CHECK := true
 
-.PHONY: demo test venv meltano-venv postgres clean-venvs
+.PHONY: demo test lint venv meltano-venv postgres clean-venvs
 
 demo: venv meltano-venv
 	bash scripts/demo.sh
 
-test: venv meltano-venv postgres
+test: lint meltano-venv postgres
 	$(VENV)/bin/pytest tests
+
+# The versions of ruff and mypy are pinned in pyproject.toml, so a new
+# release cannot fail a build that passed before.
+lint: venv
+	$(VENV)/bin/ruff check target_salesforce_br sf_emulator scripts
+	$(VENV)/bin/ruff format --check target_salesforce_br sf_emulator
+	$(VENV)/bin/mypy target_salesforce_br sf_emulator
 
 venv: $(VENV)/.installed
 
