@@ -4,8 +4,8 @@ Two levels, as in Salesforce. A JSON value of the wrong kind (a number for a
 text field) fails the whole request with JSON_PARSER_ERROR before anything is
 saved. Everything else fails only its record, with the statusCode that
 Salesforce uses: INVALID_FIELD, INVALID_FIELD_FOR_INSERT_UPDATE,
-REQUIRED_FIELD_MISSING, STRING_TOO_LONG, INVALID_EMAIL_ADDRESS, MALFORMED_ID
-or INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST.
+REQUIRED_FIELD_MISSING, STRING_TOO_LONG, NUMBER_OUTSIDE_VALID_RANGE,
+INVALID_EMAIL_ADDRESS, MALFORMED_ID or INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST.
 """
 
 from __future__ import annotations
@@ -193,6 +193,8 @@ def _value_error(  # noqa: PLR0911 - one return per check
                 "MALFORMED_ID", f"{label}: id value of incorrect type: {value}", (name,)
             )
         return None
+    if field_type in NUMBER_TYPES:
+        return _range_error(field, value)
     if field_type not in TEXT_TYPES:
         return None
     if utf16_length(value) > field["length"]:
@@ -214,6 +216,31 @@ def _value_error(  # noqa: PLR0911 - one return per check
                 (name,),
             )
     return None
+
+
+def integer_digits_allowed(field: dict[str, t.Any]) -> int | None:
+    """Return how many digits a number field takes before the decimal point.
+
+    Salesforce allows precision - scale digits for Number, Currency and
+    Percent fields and ``digits`` for Integer fields; None means no limit is
+    described.
+    """
+    if field["type"] in {"int", "long"}:
+        return field.get("digits") or None
+    precision = field.get("precision") or 0
+    return precision - (field.get("scale") or 0) if precision else None
+
+
+def _range_error(field: dict[str, t.Any], value: t.Any) -> SaveError | None:  # noqa: ANN401
+    allowed = integer_digits_allowed(field)
+    if allowed is None or abs(value) < 10**allowed:
+        return None
+    return SaveError(
+        "NUMBER_OUTSIDE_VALID_RANGE",
+        f"{field['label']}: value outside of valid range on numeric field: "
+        f"{float(value)}",
+        (field["name"],),
+    )
 
 
 def _stored_form(field: dict[str, t.Any], value: t.Any) -> t.Any:  # noqa: ANN401

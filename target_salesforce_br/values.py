@@ -48,7 +48,12 @@ class InvalidFieldValueError(ValueError):
     """Raised for a value that the field's type cannot take."""
 
 
-def coerce_value(value: t.Any, field_type: str | None, *, text: bool) -> t.Any:  # noqa: ANN401
+def coerce_value(
+    value: t.Any,  # noqa: ANN401 - any JSON value
+    field: t.Mapping[str, t.Any],
+    *,
+    text: bool,
+) -> t.Any:  # noqa: ANN401 - the value in its field's JSON kind
     """Return the value in the JSON kind the Contact field's type requires.
 
     Salesforce fails a whole sObject Collections request with
@@ -59,25 +64,20 @@ def coerce_value(value: t.Any, field_type: str | None, *, text: bool) -> t.Any: 
 
     Args:
         value: A non-empty value from the record.
-        field_type: The field's type from describe, such as "double".
+        field: The field's describe entry; its ``type``, such as "double",
+            and for numbers its ``precision``, ``scale`` or ``digits``.
         text: Whether the field takes text.
 
     Raises:
         InvalidFieldValueError: The value cannot be given the field's type.
     """
+    field_type = field.get("type")
     if text:
         return str(value)
     if field_type == "boolean":
         return _as_boolean(value)
     if field_type in _INTEGER_TYPES or field_type in _NUMBER_TYPES:
-        number = _as_decimal(value)
-        if number is None:
-            msg = f"a {field_type} field needs a number"
-            raise InvalidFieldValueError(msg)
-        if field_type in _INTEGER_TYPES and number != number.to_integral_value():
-            msg = f"an {field_type} field needs a whole number"
-            raise InvalidFieldValueError(msg)
-        return to_json_value(number)
+        return _as_number(value, field)
     if field_type == "date":
         return _as_date_text(value)
     if field_type == "datetime":
@@ -89,6 +89,39 @@ def coerce_value(value: t.Any, field_type: str | None, *, text: bool) -> t.Any: 
         # date-times to the second, so the fraction is always .000.
         return moment.isoformat(timespec="milliseconds")
     return value
+
+
+def _as_number(value: t.Any, field: t.Mapping[str, t.Any]) -> int | float:  # noqa: ANN401
+    """Return a number that fits the field, as Salesforce would store it.
+
+    Salesforce rejects a number with more digits before the decimal point
+    than the field's precision minus its scale (``digits`` for an Integer
+    field) with NUMBER_OUTSIDE_VALID_RANGE. Checking here also keeps a value
+    such as 1e400 out of the request.
+    """
+    field_type = field.get("type")
+    number = _as_decimal(value)
+    if number is None:
+        msg = f"a {field_type} field needs a number"
+        raise InvalidFieldValueError(msg)
+    if field_type in _INTEGER_TYPES and number != number.to_integral_value():
+        msg = f"an {field_type} field needs a whole number"
+        raise InvalidFieldValueError(msg)
+    allowed = _integer_digits_allowed(field)
+    if allowed is not None and abs(number) >= Decimal(10) ** allowed:
+        msg = (
+            f"a {field_type} field takes at most {allowed} digits before the "
+            "decimal point"
+        )
+        raise InvalidFieldValueError(msg)
+    return t.cast("int | float", to_json_value(number))
+
+
+def _integer_digits_allowed(field: t.Mapping[str, t.Any]) -> int | None:
+    if field.get("type") in _INTEGER_TYPES:
+        return field.get("digits") or None
+    precision = field.get("precision") or 0
+    return precision - (field.get("scale") or 0) if precision else None
 
 
 def _as_date_text(value: t.Any) -> str:  # noqa: ANN401

@@ -210,8 +210,8 @@ class ContactWriter:
         Raises:
             InvalidFieldValueError: The field's type cannot take the value.
         """
-        field_type = self._fields.describe.get(name, {}).get("type")
-        return coerce_value(value, field_type, text=self._fields.is_text(name))
+        field = self._fields.describe.get(name, {})
+        return coerce_value(value, field, text=self._fields.is_text(name))
 
     def _values(self, voter: Voter) -> dict[str, t.Any]:
         values = dict(voter.fields)

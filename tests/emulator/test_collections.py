@@ -129,6 +129,26 @@ def test_custom_field_length_from_describe(api, emu):
     assert results[1]["errors"][0]["message"].startswith("UTM: data value too large")
 
 
+def test_number_outside_field_range_fails_its_record(api, emu):
+    emu.add_field("Contact", {"name": "Score__c", "type": "double", "label": "Score",
+                              "precision": 5, "scale": 2})
+    emu.add_field("Contact", {"name": "Count__c", "type": "int", "label": "Count",
+                              "digits": 3})
+
+    results = api.create([
+        contact(LastName="A", Score__c=999.99, Count__c=-999),
+        contact(LastName="B", Score__c=1000),
+        contact(LastName="C", Count__c=1000),
+    ])
+
+    assert results[0]["success"] is True
+    assert error_codes(results[1]) == ["NUMBER_OUTSIDE_VALID_RANGE"]
+    assert results[1]["errors"][0]["message"] == (
+        "Score: value outside of valid range on numeric field: 1000.0"
+    )
+    assert error_codes(results[2]) == ["NUMBER_OUTSIDE_VALID_RANGE"]
+
+
 @pytest.mark.parametrize(
     "email",
     [

@@ -92,7 +92,7 @@ def test_text_fields_compare_as_text():
     ],
 )
 def test_coerce_to_field_type(value, field_type, expected):
-    assert coerce_value(value, field_type, text=False) == expected
+    assert coerce_value(value, {"type": field_type}, text=False) == expected
 
 
 @pytest.mark.parametrize(
@@ -107,11 +107,11 @@ def test_coerce_to_field_type(value, field_type, expected):
 )
 def test_coerce_rejects_wrong_kind(value, field_type):
     with pytest.raises(InvalidFieldValueError, match=field_type):
-        coerce_value(value, field_type, text=False)
+        coerce_value(value, {"type": field_type}, text=False)
 
 
 def test_coerce_text_field_gives_string():
-    assert coerce_value(Decimal("5"), "string", text=True) == "5"
+    assert coerce_value(Decimal("5"), {"type": "string"}, text=True) == "5"
 
 
 def test_text_length_counts_utf16_units():
@@ -123,3 +123,22 @@ def test_cut_never_splits_a_character():
     assert cut_to_length("ab\U0001f5f3c", 3) == "ab"
     assert cut_to_length("ab\U0001f5f3c", 4) == "ab\U0001f5f3"
     assert cut_to_length("abc", 5) == "abc"
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ("1000", {"type": "double", "precision": 5, "scale": 2}),
+        ("1e400", {"type": "double", "precision": 18, "scale": 0}),
+        (1000, {"type": "int", "digits": 3}),
+        ("-1000", {"type": "currency", "precision": 5, "scale": 2}),
+    ],
+)
+def test_number_outside_field_range_rejected(value, field):
+    with pytest.raises(InvalidFieldValueError, match="digits before the decimal point"):
+        coerce_value(value, field, text=False)
+
+
+def test_number_inside_field_range_accepted():
+    assert coerce_value("999.99", {"type": "double", "precision": 5, "scale": 2}, text=False) == 999.99
+    assert coerce_value(-999, {"type": "int", "digits": 3}, text=False) == -999
