@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+import typing as t
 
 from singer_sdk.exceptions import (
     ConfigValidationError,
@@ -79,6 +80,33 @@ class MapResultFilter(logging.Filter):
         return True
 
 
+class SecretSettingFilter(logging.Filter):
+    """Replace the SDK's config validation line for a secret setting.
+
+    The SDK words a schema error as the value followed by the rule, such as
+    "12345 is not of type 'string' in config['client_secret']", which would
+    print a secret given with the wrong type.
+    """
+
+    def __init__(self, secret_names: t.Iterable[str]) -> None:
+        """Remember the names of the secret settings."""
+        super().__init__()
+        self._markers = {f"in config['{name}']": name for name in secret_names}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message in place and always keep the record."""
+        message = record.getMessage()
+        for marker, name in self._markers.items():
+            if message.endswith(marker):
+                record.msg = (
+                    f"config['{name}'] is invalid; its value is not shown because "
+                    "the setting is secret. Check that it is a string."
+                )
+                record.args = ()
+                break
+        return True
+
+
 class ExceptionFilter(logging.Filter):
     """Show an uncaught exception's message only when it carries no record values.
 
@@ -133,17 +161,22 @@ def _exception_chain(error: BaseException) -> list[BaseException]:
     return chain
 
 
-def install_log_redaction(plugin_logger: logging.Logger) -> None:
+def install_log_redaction(
+    plugin_logger: logging.Logger, secret_names: t.Iterable[str] = ()
+) -> None:
     """Attach the filters once: query strings to URL loggers, the rest to the SDK's.
 
     Args:
-        plugin_logger: The SDK's logger for this target, which logs STATE and
-            uncaught exceptions.
+        plugin_logger: The SDK's logger for this target, which logs STATE,
+            config validation errors and uncaught exceptions.
+        secret_names: Settings marked secret in the settings schema.
     """
     for name in URL_LOGGERS:
         _add_once(logging.getLogger(name), QueryStringFilter)
     _add_once(plugin_logger, StateFilter)
     _add_once(plugin_logger, ExceptionFilter)
+    if not any(isinstance(f, SecretSettingFilter) for f in plugin_logger.filters):
+        plugin_logger.addFilter(SecretSettingFilter(secret_names))
     _add_once(logging.getLogger(MAPPER_LOGGER), MapResultFilter)
 
 

@@ -7,7 +7,6 @@ which is created readable by its owner alone.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -49,7 +48,8 @@ class RunSummary:
         if first:
             logger.warning(
                 "Unknown br_status %s in stream %s; the Contact is still "
-                "written. Known codes and Topic names are listed in the README.",
+                "written. Known codes and Topic names are listed in the README, "
+                "with a query that lists the unknown values.",
                 _printable_status(value),
                 stream,
             )
@@ -92,15 +92,15 @@ class RunSummary:
 
 
 def _printable_status(value: str) -> str:
-    """Describe an unknown status by its length and a fingerprint, never its text.
+    """Describe an unknown status by its length, never its text.
 
-    A status column can hold anything a tap sends, a voter's name included
-    when a column is mapped wrongly, so the value itself is never logged.
-    The fingerprint is the first 8 hex digits of the value's SHA-256, enough
-    to tell values apart and to find them in the source table.
+    A status column can hold anything a tap sends, a voter's name or birth
+    date included when a column is mapped wrongly. Even a hash of such a
+    short value can be reversed by trying every date or common name. So only
+    the length is logged, and the README shows how to list the unknown values
+    in the source table.
     """
-    digest = hashlib.sha256(value.encode()).hexdigest()[:8]
-    return f"(fingerprint {digest}, {len(value)} characters)"
+    return f"(a value of {len(value)} characters)"
 
 
 def log_reject(stream: str, refs: list[str], code: str) -> None:
@@ -153,6 +153,7 @@ class RejectsFile:
         self._path = path
         self._handle: t.TextIO | None = None
         self._lock = threading.Lock()
+        self._busy = False
 
     def write(
         self,
@@ -175,10 +176,12 @@ class RejectsFile:
             ensure_ascii=False,
         )
         with self._lock:
+            self._busy = True
             if self._handle is None:
                 self._handle = self._open()
             self._handle.write(line + "\n")
             self._handle.flush()
+            self._busy = False
 
     def _open(self) -> t.TextIO:
         path = t.cast("str", self._path)
@@ -187,9 +190,23 @@ class RejectsFile:
         os.fchmod(descriptor, 0o600)
         return os.fdopen(descriptor, "a", encoding="utf-8")
 
+    @property
+    def busy(self) -> bool:
+        """True while a line is being written, as a signal handler may ask."""
+        return self._busy
+
     def close(self) -> None:
-        """Close the file if it was opened."""
-        with self._lock:
+        """Close the file if it was opened and no write is in progress.
+
+        A signal handler may call this while the interrupted code is inside
+        ``write``. Waiting for the lock would then hang for good, so the file
+        is left for the process exit to close.
+        """
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
+        finally:
+            self._lock.release()

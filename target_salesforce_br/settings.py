@@ -13,6 +13,7 @@ import typing as t
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from target_salesforce_br.exceptions import SettingError
 from target_salesforce_br.voters import RESERVED_FIELDS
@@ -142,6 +143,13 @@ def _check_domain(flow: LoginFlow, domain: str, login_url: str | None) -> None:
             f"The client credentials flow must reach the org's My Domain, but "
             f"domain is {domain!r}. Set domain to the My Domain, such as "
             "'acme.my' for https://acme.my.salesforce.com."
+        )
+        raise SettingError(msg)
+    if login_url is not None and urlsplit(login_url).username is not None:
+        msg = (
+            "login_url contains a user name or password before the host; remove "
+            "it (the value is not shown, because it may hold a secret) and set "
+            "the credentials in their own settings."
         )
         raise SettingError(msg)
     if login_url is not None and not login_url.startswith("https://"):

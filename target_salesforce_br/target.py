@@ -237,13 +237,14 @@ class TargetSalesforceBR(Target):
         setup_mapper: bool = True,
     ) -> None:
         """Validate the settings; Salesforce is called when the first stream starts."""
+        # Installed first, because the SDK validates the config in __init__.
+        install_log_redaction(self.logger, SECRET_SETTINGS)
         super().__init__(
             config=config,
             parse_env_config=parse_env_config,
             validate_config=validate_config,
             setup_mapper=setup_mapper,
         )
-        install_log_redaction(self.logger)
         if isinstance(self.message_reader, PrivateSingerReader):
             self.message_reader.on_stop = self._stop_report
         self.settings = parse_settings(self.config)
@@ -253,8 +254,15 @@ class TargetSalesforceBR(Target):
         self._client: SalesforceClient | None = None
         self._writer: ContactWriter | None = None
         self._summary_logged = False
-        # True while a batch is being written; see _handle_termination.
-        self._writing = False
+        # Flags that _handle_termination reads. _unsafe_to_drain is True from
+        # the moment records leave the buffer until they are written, and
+        # stays True after a failed write, because from then on no STATE may
+        # be emitted. _stopping is True once a signal is being handled, and
+        # _emitting_state while a STATE line is being written.
+        self._unsafe_to_drain = False
+        self._stopping = False
+        self._emitting_state = False
+        self._exit_after_state = False
         # All streams write the same Contacts, so sinks drain one at a time.
         self.max_parallelism = 1
 
@@ -311,10 +319,10 @@ class TargetSalesforceBR(Target):
         """Write the records of every stream held since the last write."""
         # Set before the records leave the buffer, so that a signal from
         # here on never leads to STATE for them.
-        self._writing = True
+        self._unsafe_to_drain = True
         records = self.pending.take()
         if not records:
-            self._writing = False
+            self._unsafe_to_drain = False
             return
         try:
             result = write_records(
@@ -325,11 +333,9 @@ class TargetSalesforceBR(Target):
                 rejects=self.rejects,
             )
         except Exception:
-            self.log_summary(stopped=True)
-            self.rejects.close()
+            self._stop_report()
             raise
-        finally:
-            self._writing = False
+        self._unsafe_to_drain = False
         self.logger.info(
             "Processed a batch of %d records: %d voters, %d without email, "
             "%d set aside before writing",
@@ -345,16 +351,22 @@ class TargetSalesforceBR(Target):
 
         Between writes, the held records are written, STATE is emitted and
         the run exits with 0; if that write fails, the error is logged and
-        the exit code is 1. During a write, the batch's records are no longer
-        in the buffer, so draining again would emit STATE for records not yet
-        in Salesforce. The run stops at once instead, with no further STATE
-        and exit code 128 + the signal number. Records already sent are found
-        by the next run's lookups, so it creates no duplicates.
+        the exit code is 1. During a write, or after one failed, the batch's
+        records are no longer in the buffer, so draining again would emit
+        STATE for records not yet in Salesforce. The run stops at once
+        instead, with no further STATE and exit code 128 + the signal number.
+        Records already sent are found by the next run's lookups, so it
+        creates no duplicates. A signal that arrives while a STATE line is
+        being written takes effect once the line is complete.
 
         The SDK's own handler is not used, because it exits with 0 even when
         its drain fails.
         """
-        if self._writing:
+        if self._emitting_state:
+            self._exit_after_state = True
+            return
+        if self._unsafe_to_drain or self.rejects.busy:
+            self._stopping = True
             self.logger.warning(
                 "Received signal %d during a write; stopping without STATE for "
                 "records since the last STATE, which the next run writes again "
@@ -363,7 +375,11 @@ class TargetSalesforceBR(Target):
             )
             self._stop_report()
             raise SystemExit(128 + signum)
+        if self._stopping:
+            # The first signal's drain is under way and will exit.
+            return
 
+        self._stopping = True
         self.logger.info(
             "Received signal %d; writing the held records before stopping", signum
         )
@@ -375,6 +391,21 @@ class TargetSalesforceBR(Target):
             raise SystemExit(1) from None
         self._stop_report()
         raise SystemExit(0)
+
+    @override
+    def _write_state_message(self, state: dict) -> None:
+        """Write a STATE line whole, even when a signal arrives meanwhile."""
+        if self._unsafe_to_drain:
+            # A failed write came first; no STATE may follow it.
+            return
+        self._emitting_state = True
+        try:
+            super()._write_state_message(state)
+        finally:
+            self._emitting_state = False
+        if self._exit_after_state:
+            self._stop_report()
+            raise SystemExit(0)
 
     @override
     def process_endofpipe(self) -> None:
@@ -411,6 +442,13 @@ class TargetSalesforceBR(Target):
             "Run stopped, summary so far" if stopped else "Run summary",
             self.summary.line(self.api_calls, usage),
         )
+
+
+SECRET_SETTINGS = tuple(
+    name
+    for name, schema in TargetSalesforceBR.config_jsonschema["properties"].items()
+    if schema.get("secret")
+)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ from decimal import Decimal, InvalidOperation
 # A UTC offset written without a colon, as Salesforce writes it: +0000.
 _COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# Salesforce number fields take at most 18 digits (precision 18).
+_MAX_NUMBER_DIGITS = 18
+
 # Characters above this code point take two UTF-16 code units.
 _LAST_BMP_CODE_POINT = 0xFFFF
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -29,8 +32,17 @@ def to_json_value(value: t.Any) -> t.Any:  # noqa: ANN401
     A ``Decimal`` becomes an int when it is whole and a float otherwise;
     dates, times and date-times become ISO 8601 strings. Anything else is
     returned as it is.
+
+    Raises:
+        InvalidFieldValueError: A number has more digits before the decimal
+            point than any Salesforce number field takes.
     """
     if isinstance(value, Decimal):
+        if not value.is_finite() or value.adjusted() >= _MAX_NUMBER_DIGITS:
+            msg = f"a number field takes at most {_MAX_NUMBER_DIGITS} digits"
+            raise InvalidFieldValueError(msg)
+        # NOTE: a non-whole number is sent as the nearest double, so digits
+        # beyond about 15 significant ones can change.
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
@@ -88,7 +100,7 @@ def coerce_value(
         # Salesforce's REST form is yyyy-MM-ddTHH:mm:ss.SSS+HH:mm, and it keeps
         # date-times to the second, so the fraction is always .000.
         return moment.isoformat(timespec="milliseconds")
-    return value
+    return to_json_value(value)
 
 
 def _as_number(value: t.Any, field: t.Mapping[str, t.Any]) -> int | float:  # noqa: ANN401
@@ -107,8 +119,10 @@ def _as_number(value: t.Any, field: t.Mapping[str, t.Any]) -> int | float:  # no
     if field_type in _INTEGER_TYPES and number != number.to_integral_value():
         msg = f"an {field_type} field needs a whole number"
         raise InvalidFieldValueError(msg)
-    allowed = _integer_digits_allowed(field)
-    if allowed is not None and abs(number) >= Decimal(10) ** allowed:
+    allowed = _integer_digits_allowed(field) or _MAX_NUMBER_DIGITS
+    # adjusted() is the exponent of the leading digit, so it needs no
+    # arithmetic on a value as large as 1e999999999.
+    if number != 0 and number.adjusted() >= allowed:
         msg = (
             f"a {field_type} field takes at most {allowed} digits before the "
             "decimal point"

@@ -7,9 +7,9 @@ Salesforce, so the rules can be tested on plain dictionaries.
 
 from __future__ import annotations
 
-import re
 import typing as t
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from target_salesforce_br.statuses import parse_statuses
 from target_salesforce_br.values import InvalidFieldValueError, to_json_value
@@ -35,25 +35,6 @@ INVALID_FIELD_VALUE = "INVALID_FIELD_VALUE"
 # Record fields the target reads itself; field_mapping may not redirect them.
 RESERVED_FIELDS = frozenset({"email", "br_status", "utm_campaign"})
 
-# Record fields that identify a person and so never appear in logs.
-PERSONAL_FIELDS = frozenset(
-    {"email", "first_name", "last_name", "phone", "street", "city", "postal_code"}
-)
-
-# Words in a field name that mark it as personal, such as voter_email or
-# full_name, so that its values stay out of log lines.
-_PERSONAL_NAME_PARTS = re.compile(
-    r"mail|name|phone|mobile|cell|tel|street|addr|city|zip|postal|birth|dob"
-    r"|ssn|social|licen|passport|tax",
-    re.IGNORECASE,
-)
-
-# Key property names that identify a record rather than describe a person.
-_IDENTIFIER_NAME = re.compile(r"(?:^|_)(?:id|uuid|guid)$", re.IGNORECASE)
-# The same in camelCase, such as voterId; case-sensitive, so that words such
-# as "paid" do not count.
-_CAMEL_IDENTIFIER_NAME = re.compile(r"[a-z0-9](?:Id|ID|Uuid|UUID|Guid|GUID)$")
-
 # Characters that str.strip() keeps but that are invisible in an address and
 # arrive from spreadsheets: zero-width space, word joiner, byte order mark.
 _INVISIBLE = "\u200b\u2060\ufeff"
@@ -62,14 +43,12 @@ _INVISIBLE = "\u200b\u2060\ufeff"
 def is_reference_field(name: str) -> bool:
     """Return True for a key property whose values may name a record in logs.
 
-    Only names shaped like a record identifier qualify, such as ``id``,
-    ``voter_id``, ``voterId`` or ``uuid``, and never one that suggests
-    personal data, such as ``email_id`` or ``ssn_id``. Any other key,
-    ``mobile_no`` or ``dob`` for example, could hold personal data.
+    Only a key named ``id``, in any case, qualifies. Other names that look
+    like identifiers, such as ``caller_id`` or ``login_id``, can hold a phone
+    number or a user name, so records without an ``id`` key are named by
+    their position instead.
     """
-    if name in PERSONAL_FIELDS or _PERSONAL_NAME_PARTS.search(name):
-        return False
-    return bool(_IDENTIFIER_NAME.search(name) or _CAMEL_IDENTIFIER_NAME.search(name))
+    return name.casefold() == "id"
 
 
 def normalize_email(value: t.Any) -> str | None:  # noqa: ANN401
@@ -116,6 +95,10 @@ def clean_value(value: t.Any) -> t.Any:  # noqa: ANN401
     if isinstance(value, str):
         stripped = value.strip()
         return stripped or None
+    if isinstance(value, Decimal):
+        # Converted for its field later: kept exact for a text field, and
+        # checked against a number field's range before any conversion.
+        return value
     return to_json_value(value)
 
 

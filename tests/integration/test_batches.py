@@ -170,3 +170,22 @@ def test_failed_start_still_logs_summary(emu, capsys, caplog):
     with caplog.at_level(logging.INFO), pytest.raises(OrgSetupError):
         run_target(capsys, config, lines(schema("voters")))
     assert any(r.getMessage().startswith("Run stopped, summary so far") for r in caplog.records)
+
+
+def test_huge_number_does_not_stop_the_run(emu, capsys):
+    body = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "email": {"type": "string"},
+        "postal_code": {"type": ["number", "string"]}}}
+    messages = (
+        json.dumps({"type": "SCHEMA", "stream": "voters", "schema": body, "key_properties": ["id"]})
+        + '\n{"type": "RECORD", "stream": "voters", "record": '
+        '{"id": 1, "email": "big@example.org", "postal_code": 1e300000}}\n'
+        + json.dumps(record("voters", id=2, email="small@example.org", postal_code="02134"))
+        + "\n"
+    )
+    run = run_target(capsys, base_config(emu), messages)
+
+    contacts = contacts_by_email(emu)
+    assert contacts["small@example.org"]["MailingPostalCode"] == "02134"
+    assert contacts["big@example.org"]["MailingPostalCode"] == "1E+300000"
+    assert run.target.summary.created == 2

@@ -184,3 +184,22 @@ def test_filter_map_result_not_logged(emu, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Filter result for" in result.stderr
     assert VOTER_EMAIL not in result.stderr
+
+
+def test_secret_of_wrong_type_not_printed(tmp_path):
+    config = {"client_id": "k", "client_secret": 19717777, "domain": "acme.my"}
+    result = run_cli(tmp_path, config, "")
+
+    assert result.returncode == 1
+    assert "19717777" not in result.stderr
+    assert "config['client_secret'] is invalid" in result.stderr
+
+
+def test_login_url_credentials_not_printed(tmp_path):
+    config = {"client_id": "k", "client_secret": "s", "domain": "acme.my",
+              "login_url": "https://user:hunter2-secret@127.0.0.1:1"}
+    result = run_cli(tmp_path, config, "")
+
+    assert result.returncode == 1
+    assert "hunter2-secret" not in result.stderr
+    assert "user name or password" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -11,6 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+
+from target_salesforce_br.exceptions import SalesforceCallError
+from target_salesforce_br.target import TargetSalesforceBR
 
 from .conftest import base_config, contacts_by_email, singer_lines
 
@@ -115,3 +119,47 @@ def test_second_signal_during_drain_stops_at_once(emu, tmp_path):
     assert target.returncode == 128 + signal.SIGTERM
     assert stdout.strip() == ""
     assert "during a write" in stderr
+
+
+def test_signal_after_failed_write_emits_no_state(emu, capsys):
+    # A first run creates the Topics, so the fault below hits Contacts only.
+    TargetSalesforceBR(config=base_config(emu)).listen(file_input=io.StringIO(""))
+    emu.add_fault(method="POST", path_regex="composite/sobjects", status=503, times=None)
+    target = TargetSalesforceBR(config=base_config(emu))
+    with pytest.raises(SalesforceCallError):
+        target.listen(file_input=io.StringIO(
+            singer_lines(RECORDS, states={4: {"bookmark": 5}})
+        ))
+    capsys.readouterr()
+
+    with pytest.raises(SystemExit) as stopped:
+        target._handle_termination(signal.SIGTERM, None)  # noqa: SLF001 - the handler under test
+
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert capsys.readouterr().out == ""
+
+
+def test_signal_during_state_line_waits_for_it(emu, capsys):
+    target = TargetSalesforceBR(config=base_config(emu))
+    target._emitting_state = True  # noqa: SLF001 - a STATE line is being written
+    target._handle_termination(signal.SIGTERM, None)  # noqa: SLF001 - the handler under test
+    target._emitting_state = False  # noqa: SLF001
+
+    with pytest.raises(SystemExit) as stopped:
+        target._write_state_message({"bookmark": 1})  # noqa: SLF001 - SDK hook under test
+
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out == '{"bookmark": 1}\n'
+
+
+def test_signal_during_rejects_write_stops_without_state(emu, tmp_path):
+    target = TargetSalesforceBR(
+        config={**base_config(emu), "rejects_path": str(tmp_path / "rejects.jsonl")}
+    )
+    target.rejects._busy = True  # noqa: SLF001 - a rejects line is being written
+    target.rejects._lock.acquire()  # noqa: SLF001
+
+    with pytest.raises(SystemExit) as stopped:
+        target._handle_termination(signal.SIGTERM, None)  # noqa: SLF001 - the handler under test
+
+    assert stopped.value.code == 128 + signal.SIGTERM

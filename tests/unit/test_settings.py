@@ -45,6 +45,7 @@ def test_password_flow_is_chosen():
         ({**CC, "request_timeout": 0}, "request_timeout 0 is invalid"),
         ({**CC, "request_timeout": -1}, "above 0"),
         ({**CC, "request_timeout": "soon"}, "request_timeout 'soon'"),
+        ({**CC, "login_url": "https://user:pw-777@127.0.0.1:8443"}, "user name or password"),
     ],
 )
 def test_invalid_settings_name_the_fix(config, fragment):

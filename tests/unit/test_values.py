@@ -142,3 +142,13 @@ def test_number_outside_field_range_rejected(value, field):
 def test_number_inside_field_range_accepted():
     assert coerce_value("999.99", {"type": "double", "precision": 5, "scale": 2}, text=False) == 999.99
     assert coerce_value(-999, {"type": "int", "digits": 3}, text=False) == -999
+
+
+@pytest.mark.parametrize("value", [Decimal("1e300000"), "1e999999999", "-1e1000000"])
+def test_huge_number_rejected_quickly(value):
+    with pytest.raises(InvalidFieldValueError, match="digits"):
+        coerce_value(value, {"type": "double"}, text=False)
+
+
+def test_huge_number_in_text_field_kept_as_text():
+    assert coerce_value(Decimal("1e300000"), {"type": "string"}, text=True) == "1E+300000"

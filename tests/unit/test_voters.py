@@ -104,8 +104,8 @@ def test_array_email_counts_as_without_email():
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("id", True), ("voter_id", True), ("voterId", True), ("VoterID", True),
-        ("uuid", True), ("email_id", False), ("mobile", False), ("dob", False),
+        ("id", True), ("ID", True), ("voter_id", False), ("voterId", False),
+        ("uuid", False), ("caller_id", False), ("login_id", False), ("email_id", False), ("mobile", False), ("dob", False),
         ("first", False), ("paid", False), ("full_name", False), ("row_number", False),
         ("mobile_no", False), ("cellNo", False), ("ssn_id", False),
         ("license_number", False), ("dobKey", False), ("taxId", False),
