@@ -21,31 +21,42 @@ from pathlib import Path
 
 from sf_emulator.config import EmulatorConfig
 from sf_emulator.emulator import Emulator
+from sf_emulator.schema import NUMBER_TYPES
 
 logger = logging.getLogger("sf_emulator")
 
 
 def parse_field(spec: str) -> tuple[str, dict[str, t.Any]]:
-    """Parse ``Object.Field__c:type[:length]`` into an object name and field entry.
+    """Parse ``Object.Field__c:type[:size[:scale]]`` into an object and field entry.
+
+    The size is a text field's length, a number field's precision, or an
+    Integer field's digits; the scale is a number field's decimal places.
 
     Raises:
         argparse.ArgumentTypeError: The text does not have that form.
     """
     target, _, rest = spec.partition(":")
     sobject, _, name = target.partition(".")
-    field_type, _, length = rest.partition(":")
-    if not sobject or not name or ":" in length:
+    field_type, *sizes = rest.split(":")
+    if not sobject or not name or len(sizes) > 2:  # noqa: PLR2004 - size and scale
         msg = (
-            "expected Object.Field__c:type[:length], such as "
-            f"Contact.UTM__c:string:255, not {spec!r}"
+            "expected Object.Field__c:type[:size[:scale]], such as "
+            f"Contact.UTM__c:string:255 or Contact.Score__c:double:5:2, not {spec!r}"
         )
         raise argparse.ArgumentTypeError(msg)
+    if not all(size.isdigit() for size in sizes):
+        msg = f"size and scale must be whole numbers in {spec!r}"
+        raise argparse.ArgumentTypeError(msg)
     field: dict[str, t.Any] = {"name": name, "type": field_type or "string"}
-    if length:
-        if not length.isdigit():
-            msg = f"length must be a whole number in {spec!r}"
-            raise argparse.ArgumentTypeError(msg)
-        field["length"] = int(length)
+    numbers = [int(size) for size in sizes]
+    if numbers and field["type"] in {"int", "long"}:
+        field["digits"] = numbers[0]
+    elif numbers and field["type"] in NUMBER_TYPES:
+        field["precision"] = numbers[0]
+        if len(numbers) > 1:
+            field["scale"] = numbers[1]
+    elif numbers:
+        field["length"] = numbers[0]
     return sobject, field
 
 
@@ -96,8 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         type=parse_field,
         default=[],
-        metavar="OBJECT.NAME:TYPE[:LENGTH]",
-        help="add a custom field such as Contact.UTM__c:string:255 (repeatable)",
+        metavar="OBJECT.NAME:TYPE[:SIZE[:SCALE]]",
+        help=(
+            "add a custom field such as Contact.UTM__c:string:255; SIZE is a "
+            "text field's length, a number field's precision or an int "
+            "field's digits, SCALE a number field's decimal places, as in "
+            "Contact.Score__c:double:5:2 (repeatable)"
+        ),
     )
     org.add_argument(
         "--daily-api-limit",

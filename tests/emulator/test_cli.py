@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import subprocess
@@ -11,6 +12,8 @@ import typing as t
 
 import pytest
 import requests
+
+from sf_emulator.__main__ import parse_field
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -98,3 +101,23 @@ def test_cli_rejects_bad_field_spec():
 
     assert completed.returncode == 2
     assert "Object.Field__c:type" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("Contact.UTM__c:string:20", {"name": "UTM__c", "type": "string", "length": 20}),
+        ("Contact.Score__c:double:5:2",
+         {"name": "Score__c", "type": "double", "precision": 5, "scale": 2}),
+        ("Contact.Count__c:int:3", {"name": "Count__c", "type": "int", "digits": 3}),
+        ("Contact.Flag__c:boolean", {"name": "Flag__c", "type": "boolean"}),
+    ],
+)
+def test_field_spec_sets_size_by_type(spec, expected):
+    assert parse_field(spec) == ("Contact", expected)
+
+
+@pytest.mark.parametrize("spec", ["Contact.X__c:double:5:2:1", "Contact.X__c:double:five"])
+def test_field_spec_rejects_bad_sizes(spec):
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_field(spec)
