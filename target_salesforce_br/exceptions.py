@@ -18,6 +18,7 @@ __all__ = [
     "SessionExpiredError",
     "SettingError",
     "TargetSalesforceError",
+    "UnsupportedInputError",
 ]
 
 
@@ -61,3 +62,7 @@ class SalesforceCallError(TargetSalesforceError):
 
 class DailyLimitError(SalesforceCallError):
     """The org has used up its rolling 24-hour API request allowance."""
+
+
+class UnsupportedInputError(TargetSalesforceError, NotImplementedError):
+    """The input uses a Singer feature this target does not implement."""

@@ -17,10 +17,12 @@ from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from typing_extensions import override
 
+from target_salesforce_br.exceptions import UnsupportedInputError
 from target_salesforce_br.report import reject_record
 from target_salesforce_br.voters import is_reference_field
 
 if t.TYPE_CHECKING:
+    from singer_sdk.helpers._batch import BaseBatchFileEncoding
     from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 
     from target_salesforce_br.target import TargetSalesforceBR
@@ -172,6 +174,26 @@ class VoterSink(BatchSink):
                 return f"#{position}"
             keys.append(f"{key}={value}")
         return ",".join(keys) if keys else f"#{position}"
+
+    @override
+    def process_batch_files(
+        self, encoding: BaseBatchFileEncoding, files: t.Sequence[str]
+    ) -> None:
+        """Reject a BATCH message, which this target does not read.
+
+        The SDK would load the files' records into a batch context that the
+        shared buffer never reads, so they would be dropped while STATE moved
+        past them. Stopping the run keeps STATE behind.
+
+        Raises:
+            UnsupportedInputError: Always, naming the stream and file count.
+        """
+        msg = (
+            f"Stream {self.stream_name} sent a BATCH message with {len(files)} "
+            "file(s), which this target does not read. Turn off batch_config "
+            "in the tap so that it sends RECORD messages."
+        )
+        raise UnsupportedInputError(msg)
 
     @override
     def process_batch(self, context: dict) -> None:

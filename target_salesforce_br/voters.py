@@ -51,6 +51,17 @@ def is_reference_field(name: str) -> bool:
     return name.casefold() == "id"
 
 
+def is_deleted_at_source(record: dict[str, t.Any]) -> bool:
+    """Return True when the record's ``_sdc_deleted_at`` contains a timestamp.
+
+    Only a non-blank string counts: a tap marks a deleted row with the time
+    of the delete, and an empty string, a number or a boolean there is not
+    such a mark, so the record is written as usual.
+    """
+    value = record.get(DELETED_AT)
+    return isinstance(value, str) and bool(value.strip())
+
+
 def normalize_email(value: t.Any) -> str | None:  # noqa: ANN401
     """Return the email with surrounding white space removed, or None if empty.
 
@@ -196,7 +207,7 @@ class VoterMerger:
             ref: A reference to the record that holds no personal data, used
                 in log lines about it.
         """
-        if record.get(DELETED_AT) is not None:
+        if is_deleted_at_source(record):
             self.result.deleted_at_source += 1
             return
         raw_email = record.get("email")

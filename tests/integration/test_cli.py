@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -203,3 +204,22 @@ def test_login_url_credentials_not_printed(tmp_path):
     assert result.returncode == 1
     assert "hunter2-secret" not in result.stderr
     assert "user name or password" in result.stderr
+
+
+def test_batch_message_stops_without_state(emu, tmp_path):
+    batch_file = tmp_path / "batch1.jsonl.gz"
+    with gzip.open(batch_file, "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": 1, "email": VOTER_EMAIL}) + "\n")
+    stdin = "\n".join([
+        schema_line(),
+        json.dumps({"type": "BATCH", "stream": "voters",
+                    "encoding": {"format": "jsonl", "compression": "gzip"},
+                    "manifest": [batch_file.as_uri()]}),
+        json.dumps({"type": "STATE", "value": {"bookmark": 1}}),
+    ]) + "\n"
+    result = run_cli(tmp_path, base_config(emu), stdin, emu.ca_path)
+
+    assert result.returncode != 0
+    assert result.stdout.strip() == ""
+    assert "sent a BATCH message with 1 file(s)" in result.stderr
+    assert VOTER_EMAIL not in result.stderr

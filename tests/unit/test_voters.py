@@ -7,6 +7,7 @@ import pytest
 from target_salesforce_br.voters import (
     VoterMerger,
     email_key,
+    is_deleted_at_source,
     is_reference_field,
     normalize_email,
 )
@@ -113,3 +114,12 @@ def test_array_email_counts_as_without_email():
 )
 def test_reference_field_names(name, expected):
     assert is_reference_field(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "deleted"),
+    [("2026-12-01T00:00:00+00:00", True), ("", False), ("  ", False), (None, False),
+     (False, False), (0, False)],
+)
+def test_deleted_at_source_needs_a_timestamp(value, deleted):
+    assert is_deleted_at_source({"_sdc_deleted_at": value}) is deleted
