@@ -30,7 +30,7 @@ def parse_field(spec: str) -> tuple[str, dict[str, t.Any]]:
     """Parse ``Object.Field__c:type[:size[:scale]]`` into an object and field entry.
 
     The size is a text field's length, a number field's precision, or an
-    Integer field's digits; the scale is a number field's decimal places.
+    Integer field's digits. The scale is a number field's decimal places.
 
     Raises:
         argparse.ArgumentTypeError: The text does not have that form.

@@ -274,9 +274,9 @@ def soap_login(
         The login response or fault, or None when the envelope contains a call
         other than login(), which the emulator does not serve.
     """
-    refused = _check_login_allowed(config, float(version))
-    if refused is not None:
-        return refused
+    rejection = _check_login_allowed(config, float(version))
+    if rejection is not None:
+        return rejection
     try:
         credentials = parse_login_request(request.body)
     except ValueError as error:

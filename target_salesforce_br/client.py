@@ -235,7 +235,7 @@ class SalesforceClient:
             try:
                 result = request(t.cast("Salesforce", self._sf))
             except SalesforceExpiredSession:
-                # NOTE: a call refused for its session is not counted, as the
+                # NOTE: a call rejected for its session is not counted, as the
                 # emulator does; whether Salesforce charges it to the daily
                 # limit is not confirmed.
                 if relogins >= self._max_relogins:

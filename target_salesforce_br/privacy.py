@@ -83,9 +83,9 @@ class MapResultFilter(logging.Filter):
 class SecretSettingFilter(logging.Filter):
     """Replace the SDK's config validation line for a secret setting.
 
-    The SDK words a schema error as the value followed by the rule, such as
-    "12345 is not of type 'string' in config['client_secret']", which would
-    print a secret given with the wrong type.
+    The SDK's schema error starts with the value, as in "12345 is not of
+    type 'string' in config['client_secret']", so a secret given with the
+    wrong type would be printed.
     """
 
     def __init__(self, secret_names: t.Iterable[str]) -> None:
@@ -172,16 +172,13 @@ def install_log_redaction(
         secret_names: Settings marked secret in the settings schema.
     """
     for name in URL_LOGGERS:
-        _add_once(logging.getLogger(name), QueryStringFilter)
-    _add_once(plugin_logger, StateFilter)
-    _add_once(plugin_logger, ExceptionFilter)
-    if not any(isinstance(f, SecretSettingFilter) for f in plugin_logger.filters):
-        plugin_logger.addFilter(SecretSettingFilter(secret_names))
-    _add_once(logging.getLogger(MAPPER_LOGGER), MapResultFilter)
+        _add_once(logging.getLogger(name), QueryStringFilter())
+    _add_once(plugin_logger, StateFilter())
+    _add_once(plugin_logger, ExceptionFilter())
+    _add_once(plugin_logger, SecretSettingFilter(secret_names))
+    _add_once(logging.getLogger(MAPPER_LOGGER), MapResultFilter())
 
 
-def _add_once(
-    target_logger: logging.Logger, filter_class: type[logging.Filter]
-) -> None:
-    if not any(isinstance(f, filter_class) for f in target_logger.filters):
-        target_logger.addFilter(filter_class())
+def _add_once(target_logger: logging.Logger, new_filter: logging.Filter) -> None:
+    if not any(isinstance(f, type(new_filter)) for f in target_logger.filters):
+        target_logger.addFilter(new_filter)

@@ -308,11 +308,7 @@ class TargetSalesforceBR(Target):
         setup stops even a run whose records carry no email.
         """
         if self._writer is None:
-            try:
-                self._writer = self._prepare()
-            except Exception:
-                self.log_summary(stopped=True)
-                raise
+            self._writer = self._prepare()
         return self._writer
 
     def write_pending(self) -> None:
@@ -324,17 +320,14 @@ class TargetSalesforceBR(Target):
         if not records:
             self._unsafe_to_drain = False
             return
-        try:
-            result = write_records(
-                records,
-                writer=self.writer,
-                field_mapping=self.settings.field_mapping,
-                summary=self.summary,
-                rejects=self.rejects,
-            )
-        except Exception:
-            self._stop_report()
-            raise
+        # A failure propagates with the flag still set, so no STATE follows.
+        result = write_records(
+            records,
+            writer=self.writer,
+            field_mapping=self.settings.field_mapping,
+            summary=self.summary,
+            rejects=self.rejects,
+        )
         self._unsafe_to_drain = False
         self.logger.info(
             "Processed a batch of %d records: %d voters, %d without email, "
@@ -409,13 +402,19 @@ class TargetSalesforceBR(Target):
 
     @override
     def process_endofpipe(self) -> None:
-        """Drain every sink, then log the run summary and close the rejects file."""
+        """Drain every sink, then log the run summary and close the rejects file.
+
+        A failure while reading input is reported by the reader's ``on_stop``;
+        one from here on is reported here.
+        """
         try:
             # Input without a SCHEMA message still checks the login and setup.
             self.prepare()
             super().process_endofpipe()
-        finally:
-            self.rejects.close()
+        except BaseException:
+            self._stop_report()
+            raise
+        self.rejects.close()
         self.log_summary()
 
     @property

@@ -42,10 +42,6 @@ from singer_sdk.testing.suites import SingerTestSuite
 from singer_sdk.testing.suites import target_tests as standard_target_suite
 from singer_sdk.testing.templates import TargetFileTestTemplate, TargetTestTemplate
 
-from sf_emulator.pytest_plugin import (  # noqa: F401 - fixtures used below
-    salesforce_emulator,
-    salesforce_emulator_server,
-)
 from target_salesforce_br.statuses import TOPIC_BY_CODE
 from target_salesforce_br.target import TargetSalesforceBR
 

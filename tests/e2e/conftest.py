@@ -212,19 +212,10 @@ def voter_database(
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def emulator_server() -> t.Iterator[Emulator]:
-    emulator = Emulator()
-    emulator.start()
-    yield emulator
-    emulator.stop()
-
-
 @pytest.fixture
-def emulator(emulator_server: Emulator) -> Emulator:
+def emulator(salesforce_emulator: Emulator) -> Emulator:
     """Return the emulator emptied, with a 255-character utm_campaign field."""
-    emulator_server.reset()
-    emulator_server.add_field(
+    salesforce_emulator.add_field(
         "Contact",
         {
             "name": UTM_FIELD,
@@ -237,7 +228,7 @@ def emulator(emulator_server: Emulator) -> Emulator:
             "custom": True,
         },
     )
-    return emulator_server
+    return salesforce_emulator
 
 
 def target_env(emulator: Emulator) -> dict[str, str]:

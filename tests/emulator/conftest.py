@@ -8,14 +8,8 @@ import pytest
 import requests
 import simple_salesforce
 
-from sf_emulator import pytest_plugin
-
 if t.TYPE_CHECKING:
     from sf_emulator import Emulator
-
-# The plugin's fixtures, for runs that do not register the plugin globally.
-salesforce_emulator_server = pytest_plugin.salesforce_emulator_server
-salesforce_emulator = pytest_plugin.salesforce_emulator
 
 API_VERSION = "62.0"
 

@@ -33,18 +33,10 @@ VOTER_SCHEMA = {
 }
 
 
-@pytest.fixture(scope="session")
-def emulator_server() -> t.Iterator[Emulator]:
-    emulator = Emulator()
-    emulator.start()
-    yield emulator
-    emulator.stop()
-
-
 @pytest.fixture
-def emu(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    emulator_server.reset()
-    emulator_server.add_field(
+def emu(salesforce_emulator: Emulator) -> Emulator:
+    """Return the emptied emulator with a 20-character utm_campaign field."""
+    salesforce_emulator.add_field(
         "Contact",
         {
             "name": UTM_FIELD,
@@ -57,8 +49,7 @@ def emu(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
             "custom": True,
         },
     )
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator_server.ca_path)
-    return emulator_server
+    return salesforce_emulator
 
 
 def base_config(emu: Emulator) -> dict[str, t.Any]:

@@ -79,7 +79,7 @@ def test_deleted_contact_is_never_matched(emu, capsys):
     assert run.target.summary.created == 1
 
 
-def test_many_emails_are_split_into_lookups_under_uri_limit(emu, capsys):
+def test_lookups_split_under_uri_limit(emu, capsys):
     records = [{"email": f"{'v' * 60}{i}@example.org"} for i in range(900)]
     run = run_target(capsys, base_config(emu), singer_lines(records))
 

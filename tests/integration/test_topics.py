@@ -7,7 +7,7 @@ from target_salesforce_br.statuses import TOPIC_BY_CODE, topic_key
 from .conftest import base_config, contacts_by_email, run_target, singer_lines, topics_of
 
 
-def test_first_run_creates_every_topic_with_one_query_and_one_create(emu, capsys):
+def test_first_run_creates_every_topic(emu, capsys):
     run_target(capsys, base_config(emu), singer_lines([{"email": "a@example.org"}]))
 
     names = sorted(t["Name"] for t in emu.records("Topic"))

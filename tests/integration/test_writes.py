@@ -52,7 +52,7 @@ def test_bad_utm_field_stops_before_any_write(emu, capsys, field, fragment):
     assert emu.records("Topic") == []
 
 
-def test_batch_costs_calls_per_200_records_not_per_record(emu, capsys):
+def test_batch_costs_calls_per_200_records(emu, capsys):
     records = [{"email": f"voter{i}@example.org", "br_status": "vbm_portal"} for i in range(450)]
     emu.seed("Contact", [{"LastName": "Seed", "Email": f"voter{i}@example.org"} for i in range(0, 450, 2)])
     run = run_target(capsys, base_config(emu), singer_lines(records))

@@ -132,7 +132,7 @@ def test_expired_session_logs_in_again_and_repeats_call():
     assert token.call_count == 2
     assert query.request_history[1].headers["Authorization"] == "Bearer T2"
     assert query.call_count == 2
-    # The call refused for its session is not counted toward the daily limit.
+    # The call rejected for its session is not counted toward the daily limit.
     assert client.calls["query"] == 1
 
 
